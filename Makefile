@@ -1,0 +1,40 @@
+# Set-up is part of every target: .venv is created, and the project installed into it,
+# when it is missing or when pyproject.toml changed. Only Python 3.11+ is needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_WORKERS ?= 2
+
+.PHONY: help demo test faults eval bench clean
+
+help:
+	@echo "make demo    archive the built-in offline fixture web into archive/demo.duckdb"
+	@echo "make test    run the test suite (creates .venv first)"
+	@echo "make faults  run the fault-injection table"
+	@echo "make eval    evaluate extraction and paywall verdicts on ../shared/corpora"
+	@echo "make bench   run the benchmark suite"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m scraper.demo --db archive/demo.duckdb
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
+
+faults: $(STAMP)
+	$(BIN)/python -m scraper.faults
+
+eval: $(STAMP)
+	$(BIN)/python -m scraper.evaluate
+
+bench: $(STAMP)
+	$(BIN)/python -m scraper.bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache archive/demo.duckdb

@@ -1,0 +1,111 @@
+"""Parse a decoded page once: the selectolax tree, every JSON-LD node, every <meta> value.
+
+Metadata, source rules and paywall signals all read this one ``Document`` (fundus's
+``Precomputed``), so a page is parsed by lexbor once and its JSON-LD decoded once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+_JSONLD_TYPES = "script[type='application/ld+json'], script[type='application/json+ld']"
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+
+
+@dataclass
+class Document:
+    html: str  # the decoded page
+    tree: LexborHTMLParser
+    url: str | None = None
+    jsonld: list[dict[str, Any]] = field(default_factory=list)  # every node, @graph flattened
+    meta: dict[str, list[str]] = field(default_factory=dict)  # lower-cased key -> contents
+
+    def meta_first(self, *keys: str) -> str | None:
+        for key in keys:
+            for value in self.meta.get(key.lower(), ()):
+                value = value.strip()
+                if value:
+                    return value
+        return None
+
+    def css_first(self, selector: str) -> LexborNode | None:
+        try:
+            return self.tree.css_first(selector)
+        except Exception:  # an invalid selector from a rule must not break extraction
+            return None
+
+    def css(self, selector: str) -> list[LexborNode]:
+        try:
+            return list(self.tree.css(selector))
+        except Exception:
+            return []
+
+
+def parse_document(html: str, url: str | None = None) -> Document:
+    tree = LexborHTMLParser(html)
+    doc = Document(html=html, tree=tree, url=url)
+    doc.jsonld = list(_jsonld_nodes(tree))
+    doc.meta = _meta_values(tree)
+    return doc
+
+
+def _meta_values(tree: LexborHTMLParser) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for node in tree.css("meta"):
+        attrs = node.attributes
+        content = attrs.get("content")
+        if content is None:
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = attrs.get(attr)
+            if key:
+                out.setdefault(key.strip().lower(), []).append(content)
+    return out
+
+
+def _jsonld_nodes(tree: LexborHTMLParser) -> Iterator[dict[str, Any]]:
+    for script in tree.css(_JSONLD_TYPES):
+        raw = (script.text(deep=True) or "").strip()
+        if not raw:
+            continue
+        data = _loads_lenient(raw)
+        if data is not None:
+            yield from walk_jsonld(data)
+
+
+def _loads_lenient(raw: str) -> Any:
+    for candidate in (raw, _TRAILING_COMMA.sub(r"\1", raw.strip().rstrip(";"))):
+        try:
+            return json.loads(candidate, strict=False)
+        except (ValueError, RecursionError):
+            continue
+    return None
+
+
+def walk_jsonld(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    """Every dict node in a JSON-LD document, top-level nodes first (breadth-first)."""
+    queue: list[tuple[Any, int]] = [(data, depth)]
+    while queue:
+        item, level = queue.pop(0)
+        if level > 12:
+            continue
+        if isinstance(item, list):
+            queue.extend((x, level + 1) for x in item)
+        elif isinstance(item, dict):
+            yield item
+            queue.extend((v, level + 1) for v in item.values() if isinstance(v, (dict, list)))
+
+
+def jsonld_types(node: dict[str, Any]) -> set[str]:
+    kind = node.get("@type")
+    if isinstance(kind, str):
+        return {kind}
+    if isinstance(kind, list):
+        return {k for k in kind if isinstance(k, str)}
+    return set()
