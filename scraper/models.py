@@ -130,3 +130,15 @@ class Article:
                 value = list(value)
             out[f.name] = value
         return out
+
+
+@dataclass(frozen=True)
+class Capture:
+    """What the pipeline hands to the archive: one fetched page and what was extracted from it."""
+
+    url: str  # the URL asked for
+    article: Article
+    fetched_at: datetime
+    source: str | None = None
+    response: FetchResult | None = None  # raw bytes and headers, kept for re-extraction
+    article_key: str | None = None  # a source's stable id (e.g. developpez:363891), else None
