@@ -1,0 +1,45 @@
+"""The DuckDB archive: :class:`Archive` opens the file for one operation at a time,
+``store`` is the one write path, ``queries`` the read-only helpers. See docs/archive.md."""
+
+from __future__ import annotations
+
+from scraper.archive.db import Archive
+from scraper.archive.migrations import LATEST_VERSION, ensure_schema
+from scraper.archive.queries import (
+    archived_urls,
+    article_versions,
+    get_article,
+    latest_articles,
+    run_sql,
+)
+from scraper.archive.store import (
+    Skip,
+    StoreOutcome,
+    content_hash,
+    decompress_body,
+    log_fetches,
+    normalise_text,
+    record_skips,
+    store_capture,
+    store_captures,
+)
+
+__all__ = [
+    "LATEST_VERSION",
+    "Archive",
+    "Skip",
+    "StoreOutcome",
+    "archived_urls",
+    "article_versions",
+    "content_hash",
+    "decompress_body",
+    "ensure_schema",
+    "get_article",
+    "latest_articles",
+    "log_fetches",
+    "normalise_text",
+    "record_skips",
+    "run_sql",
+    "store_capture",
+    "store_captures",
+]

@@ -1,0 +1,210 @@
+"""Opening the archive: short connections, one transaction per write, retry on a lock.
+
+DuckDB lets one process open a file for writing, and a process that opens it read-only blocks
+writers too. So nothing here keeps the file open between operations: :meth:`Archive.write`
+opens, runs one transaction, commits and closes; :meth:`Archive.read` opens read-only and
+closes. Meeting another process's lock, both retry with exponential backoff and jitter until
+``lock_timeout`` and then raise :class:`ArchiveLockedError`. This is datasette's single write
+path (one writer, read-only readers) fitted to DuckDB's file lock.
+
+Inside one process, operations on the same file are serialised by a lock per path: DuckDB
+would otherwise share one database instance between threads and fail on write conflicts.
+Do not call ``read``/``write`` from inside another ``read``/``write`` on the same archive.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+
+from scraper.archive.migrations import ensure_schema
+from scraper.errors import ArchiveError, ArchiveLockedError, ArchiveMissingError, ScraperError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_BACKOFF_FIRST = 0.02  # seconds before the first retry
+_BACKOFF_MAX = 1.0  # longest single wait between two attempts
+
+_process_locks: dict[str, threading.Lock] = {}
+_process_locks_guard = threading.Lock()
+
+
+def _process_lock(path: Path) -> threading.Lock:
+    key = str(path)
+    with _process_locks_guard:
+        lock = _process_locks.get(key)
+        if lock is None:
+            lock = _process_locks[key] = threading.Lock()
+        return lock
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """True when DuckDB refused to open the file because another connection holds it."""
+    message = str(exc)
+    if isinstance(exc, duckdb.IOException):
+        return "Could not set lock" in message or "Conflicting lock" in message
+    if isinstance(exc, duckdb.ConnectionException):
+        # the same file opened elsewhere in this process with another mode
+        return "different configuration" in message
+    return False
+
+
+def first_line(exc: BaseException) -> str:
+    for line in str(exc).splitlines():
+        if line.strip():
+            return line.strip()
+    return type(exc).__name__
+
+
+def archive_error(path: Path, exc: BaseException) -> ArchiveError:
+    """A one-line ArchiveError for a failure of DuckDB or of the file system."""
+    detail = first_line(exc)
+    lowered = detail.lower()
+    if "no space left" in lowered or "disk full" in lowered:
+        return ArchiveError(
+            f"cannot write archive {path}: the disk is full; free some space and retry",
+            code="archive:disk-full",
+        )
+    if "permission denied" in lowered or "read-only file system" in lowered:
+        return ArchiveError(
+            f"cannot open archive {path} for writing: the file or its directory is read-only "
+            f"({detail}); fix the permissions or choose another --db",
+            code="archive:read-only",
+        )
+    if "not a valid duckdb database" in lowered:
+        return ArchiveError(
+            f"{path} is not a DuckDB archive ({detail}); choose another --db",
+            code="archive:not-duckdb",
+        )
+    return ArchiveError(f"archive {path}: {detail}")
+
+
+class Archive:
+    """A DuckDB archive file, opened only for the length of one operation."""
+
+    def __init__(self, path: Path, *, lock_timeout: float = 60.0) -> None:
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+
+    def __repr__(self) -> str:
+        return f"Archive({str(self.path)!r})"
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    # -- public operations ------------------------------------------------------------------
+
+    def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """Run ``fn(con)`` in one transaction: commit if it returns, roll back if it raises.
+
+        Creates the file (and its directory) and migrates the schema when needed. DuckDB and
+        file-system failures become :class:`ArchiveError`; a ``ScraperError`` or any other
+        exception raised by ``fn`` propagates unchanged, after the rollback."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise archive_error(self.path, exc) from exc
+        with self.connect(read_only=False) as con:
+            try:
+                ensure_schema(con, path=self.path)
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    result = fn(con)
+                    con.execute("COMMIT")
+                except BaseException:
+                    _rollback(con)
+                    raise
+                return result
+            except ScraperError:
+                raise
+            except (duckdb.Error, OSError) as exc:
+                raise archive_error(self.path, exc) from exc
+
+    def read(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """Run ``fn(con)`` on a read-only connection. DuckDB failures become ArchiveError."""
+        with self.connect(read_only=True) as con:
+            try:
+                return fn(con)
+            except ScraperError:
+                raise
+            except duckdb.Error as exc:
+                raise archive_error(self.path, exc) from exc
+
+    @contextmanager
+    def connect(self, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection held for the ``with`` block only, opened with lock retries.
+
+        The lower-level door for callers that stream results (``run_sql``); it does not
+        start a transaction nor migrate the schema."""
+        if read_only and not self.exists():
+            raise ArchiveMissingError(
+                f"no archive at {self.path}; fetch or poll something to create it, "
+                f"or point --db / SCRAPER_DB at an existing archive"
+            )
+        deadline = time.monotonic() + self.lock_timeout
+        lock = _process_lock(self.path.resolve())
+        if not lock.acquire(timeout=max(self.lock_timeout, 0.0)):
+            raise self._locked("another thread of this process")
+        try:
+            con = self._open(read_only=read_only, deadline=deadline)
+            try:
+                yield con
+            finally:
+                con.close()
+        finally:
+            lock.release()
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _open(self, *, read_only: bool, deadline: float) -> duckdb.DuckDBPyConnection:
+        delay = _BACKOFF_FIRST
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.Error as exc:
+                if not is_lock_error(exc):
+                    if read_only and "does not exist" in str(exc):
+                        raise ArchiveMissingError(f"no archive at {self.path}") from exc
+                    raise archive_error(self.path, exc) from exc
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise self._locked("another process") from exc
+                wait = min(random.uniform(delay / 2, delay), remaining)
+                log.debug(
+                    "archive locked path=%s attempt=%d wait_ms=%.0f", self.path, tries, wait * 1000
+                )
+                time.sleep(wait)
+                delay = min(delay * 2, _BACKOFF_MAX)
+                continue
+            except OSError as exc:
+                raise archive_error(self.path, exc) from exc
+            try:
+                con.execute("SET TimeZone = 'UTC'")
+            except duckdb.Error:  # ICU missing: timestamps still carry their offsets
+                pass
+            return con
+
+    def _locked(self, holder: str) -> ArchiveLockedError:
+        return ArchiveLockedError(
+            f"archive {self.path} is locked by {holder} (waited {self.lock_timeout:g}s); "
+            f"retry when it is done, or raise SCRAPER_LOCK_TIMEOUT"
+        )
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:  # no transaction left (a failed COMMIT already ended it)
+        pass

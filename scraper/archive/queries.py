@@ -1,0 +1,173 @@
+"""Read-only helpers over the archive, and ``run_sql`` for ``scraper sql``.
+
+The helpers take a connection from :meth:`scraper.archive.Archive.read`::
+
+    art = Archive(path).read(lambda con: get_article(con, url))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from scraper.archive.db import Archive
+from scraper.errors import QueryError
+
+_FETCH_CHUNK = 1000
+
+
+def _dicts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    names = [d[0] for d in con.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in con.fetchall()]
+
+
+def get_article(con: duckdb.DuckDBPyConnection, url_or_canonical: str) -> dict[str, Any] | None:
+    """One article by canonical URL, the URL asked for, or its article_key; None if unknown."""
+    con.execute(
+        "SELECT * FROM articles WHERE canonical_url = $1 OR url = $1 OR article_key = $1 "
+        "ORDER BY (canonical_url = $1) DESC, (url = $1) DESC, id LIMIT 1",
+        [url_or_canonical],
+    )
+    rows = _dicts(con)
+    return rows[0] if rows else None
+
+
+def article_versions(con: duckdb.DuckDBPyConnection, article_id: int) -> list[dict[str, Any]]:
+    """Every stored revision of an article, oldest first."""
+    con.execute(
+        "SELECT * FROM article_versions WHERE article_id = ? ORDER BY version", [article_id]
+    )
+    return _dicts(con)
+
+
+def latest_articles(
+    con: duckdb.DuckDBPyConnection, limit: int = 20, source: str | None = None
+) -> list[dict[str, Any]]:
+    """The newest articles (by publication time, else first sight), optionally of one source."""
+    con.execute(
+        "SELECT * FROM articles WHERE $1::VARCHAR IS NULL OR source = $1 "
+        "ORDER BY coalesce(published_at, first_seen_at) DESC NULLS LAST, id DESC LIMIT $2",
+        [source, limit],
+    )
+    return _dicts(con)
+
+
+def archived_urls(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> set[str]:
+    """Those of ``urls`` already archived, as the URL asked for or as a canonical URL."""
+    wanted = sorted(set(urls))
+    if not wanted:
+        return set()
+    con.execute(
+        "SELECT u FROM unnest($1::VARCHAR[]) AS t(u) WHERE u IN (SELECT url FROM articles) "
+        "OR u IN (SELECT canonical_url FROM articles)",
+        [wanted],
+    )
+    return {row[0] for row in con.fetchall()}
+
+
+# -- scraper sql ------------------------------------------------------------------------------
+
+
+def query_error(exc: BaseException) -> QueryError:
+    """DuckDB's message on one line (its hint kept, the caret drawing dropped)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    message = lines[0] if lines else type(exc).__name__
+    hints = [line for line in lines[1:] if line.startswith("Did you mean")]
+    if hints:
+        message = f"{message} {hints[0]}"
+    if "read-only mode" in message:
+        return QueryError(
+            f"{message.rstrip('!')}: queries open the archive read-only; "
+            f"use the write option to change it",
+            code="sql:read-only",
+        )
+    return QueryError(message)
+
+
+class Rows(Iterator[tuple[Any, ...]]):
+    """The rows of a query, fetched in chunks; the archive is closed when they run out,
+    on :meth:`close`, or at the end of a ``with`` block. Until then the file is held."""
+
+    def __init__(self, stack: ExitStack | None, con: duckdb.DuckDBPyConnection | None,
+                 rows: Iterable[tuple[Any, ...]] = ()) -> None:
+        self._stack = stack
+        self._con = con
+        self._buffer: Iterator[tuple[Any, ...]] = iter(rows)
+
+    def __iter__(self) -> Rows:
+        return self
+
+    def __next__(self) -> tuple[Any, ...]:
+        while True:
+            row = next(self._buffer, None)
+            if row is not None:
+                return row
+            if self._con is None:
+                raise StopIteration
+            try:
+                chunk = self._con.fetchmany(_FETCH_CHUNK)
+            except duckdb.Error as exc:
+                self.close()
+                raise query_error(exc) from exc
+            if not chunk:
+                self.close()
+                raise StopIteration
+            self._buffer = iter(chunk)
+
+    def close(self) -> None:
+        self._con = None
+        if self._stack is not None:
+            stack, self._stack = self._stack, None
+            stack.close()
+
+    def __enter__(self) -> Rows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def run_sql(
+    path: Path, sql: str, read_only: bool = True, *, lock_timeout: float = 60.0
+) -> tuple[list[str], Rows]:
+    """Run ``sql`` on the archive; return its column names and its rows.
+
+    Read-only (the default), rows stream from the open file, which stays open until they are
+    consumed or closed. With ``read_only=False`` the statement runs in one write transaction
+    and its rows are fetched before the file is closed. Bad SQL raises QueryError with
+    DuckDB's message on one line; a missing archive ArchiveMissingError (read-only)."""
+    archive = Archive(path, lock_timeout=lock_timeout)
+    if not read_only:
+
+        def run(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[Any, ...]]]:
+            try:
+                con.execute(sql)
+                names = [d[0] for d in con.description or ()]
+                return names, (con.fetchall() if con.description else [])
+            except duckdb.Error as exc:
+                raise query_error(exc) from exc
+
+        names, fetched = archive.write(run)
+        return names, Rows(None, None, fetched)
+
+    stack = ExitStack()
+    try:
+        con = stack.enter_context(archive.connect(read_only=True))
+        con.execute(sql)
+    except duckdb.Error as exc:
+        stack.close()
+        raise query_error(exc) from exc
+    except BaseException:
+        stack.close()
+        raise
+    if con.description is None:
+        stack.close()
+        return [], Rows(None, None)
+    return [d[0] for d in con.description], Rows(stack, con)
