@@ -120,8 +120,9 @@ class Rows(Iterator[tuple[Any, ...]]):
 
     def close(self) -> None:
         self._con = None
-        if self._stack is not None:
-            stack, self._stack = self._stack, None
+        stack = getattr(self, "_stack", None)
+        if stack is not None:
+            self._stack = None
             stack.close()
 
     def __enter__(self) -> Rows:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
@@ -80,13 +79,11 @@ _QUOTES = str.maketrans(
         "\u2033": '"',  # ″
     }
 )
-_SPACE = re.compile(r"\s+")
 
 
 def normalise_text(text: str) -> str:
     """The text as compared between fetches: NFKC, curly quotes folded, whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(unicodedata.normalize("NFKC", text).translate(_QUOTES).split())
 
 
 def content_hash(text: str) -> str:
