@@ -1,0 +1,53 @@
+"""Options shared by several commands, defined once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from scraper.settings import DEFAULT_DB, DEFAULT_SOURCES, Settings, from_env
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMATS = ("table", "csv", "json", "jsonl")
+
+
+def db_option(f: F) -> F:
+    return click.option(
+        "--db", type=click.Path(path_type=Path, dir_okay=False), envvar="SCRAPER_DB",
+        default=DEFAULT_DB, show_default=True, help="DuckDB archive (env SCRAPER_DB).",
+    )(f)
+
+
+def sources_option(f: F) -> F:
+    return click.option(
+        "--sources", "sources_path", type=click.Path(path_type=Path, dir_okay=False),
+        envvar="SCRAPER_SOURCES", default=DEFAULT_SOURCES, show_default=True,
+        help="sources.yaml declaring the known sites (env SCRAPER_SOURCES).",
+    )(f)
+
+
+def format_option(default: str = "table") -> Callable[[F], F]:
+    def decorate(f: F) -> F:
+        return click.option("--format", "fmt", type=click.Choice(FORMATS), default=default,
+                            show_default=True, help="Output format.")(f)
+    return decorate
+
+
+def settings(db: Path | None = None, sources_path: Path | None = None, **overrides: Any) -> Settings:
+    return from_env(db=db, sources=sources_path, **overrides)
+
+
+def load_sources_if_present(path: Path, required: bool = False) -> Any:
+    """The sources file, or None when it does not exist and was not asked for explicitly."""
+    from scraper.errors import ConfigError
+    from scraper.sources.config import load_sources
+
+    if not path.exists():
+        if required or path != DEFAULT_SOURCES:
+            raise ConfigError(f"{path}: no such sources file")
+        return None
+    return load_sources(path)

@@ -1,0 +1,152 @@
+"""The one composer of fetching, extraction and storage.
+
+    fetch URL  |  check it is HTML  |  extract_article (decode, parse, rules, paywall)  |  store
+
+Everything else (the CLI's ``fetch``, ``poll``, the daemon) goes through here, so an article
+archived by any road was decoded, judged and stored the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+
+import httpx
+
+from scraper.archive import Archive
+from scraper.archive.store import StoreOutcome, log_fetches, store_capture
+from scraper.errors import ContentError, ScraperError, UsageError
+from scraper.extract.article import extract_article
+from scraper.models import Capture, FetchAttempt, FetchResult
+from scraper.net.fetch import fetch
+from scraper.net.urls import validate_url
+from scraper.settings import Settings
+from scraper.sources.config import Source, SourceSet
+from scraper.sources.registry import article_key, match_source
+
+log = logging.getLogger(__name__)
+
+HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "text/plain")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    url: str
+    capture: Capture | None = None
+    outcome: StoreOutcome | None = None
+    error: ScraperError | None = None
+    attempts: tuple[FetchAttempt, ...] = ()
+
+
+def resolve_source(url: str, sources: SourceSet | None, forced: str | None = None) -> Source | None:
+    """The source a URL belongs to: the one named with ``--source``, else matched by domain."""
+    if sources is None:
+        if forced:
+            raise UsageError(f"unknown source {forced!r}: no sources file is loaded")
+        return None
+    if forced:
+        return sources.get(forced)
+    return match_source(url, sources)
+
+
+def settings_for(settings: Settings, source: Source | None) -> Settings:
+    if source is not None and source.allow_private and not settings.allow_private:
+        return replace(settings, allow_private=True)
+    return settings
+
+
+def check_html(result: FetchResult) -> None:
+    ctype = (result.content_type or "").split(";")[0].strip().lower()
+    if ctype and not ctype.startswith(HTML_TYPES) and "html" not in ctype:
+        raise ContentError(f"{result.final_url} is {ctype}, not an HTML page", code="content:not-html")
+
+
+def fetch_page(client: httpx.Client, url: str, settings: Settings, source: Source | None,
+               environ: dict[str, str] | None = None) -> FetchResult:
+    headers = source.request_headers(os.environ if environ is None else environ) if source else {}
+    return fetch(client, url, settings_for(settings, source), headers=headers or None,
+                 source=source.name if source else None)
+
+
+def capture_page(url: str, result: FetchResult, source: Source | None) -> Capture:
+    """Check the response is a page and extract the article from its bytes (no network)."""
+    check_html(result)
+    rules = source.rules() if source else None
+    article = extract_article(result.content, url=result.final_url, content_type=result.content_type,
+                              rules=rules)
+    key = (article_key(source, result.final_url) or article_key(source, url)) if source else None
+    return Capture(url=url, article=article, fetched_at=result.fetched_at,
+                   source=source.name if source else None, response=result, article_key=key)
+
+
+def ingest(
+    urls: Iterable[str],
+    *,
+    settings: Settings,
+    sources: SourceSet | None = None,
+    archive: Archive | None = None,
+    forced_source: str | None = None,
+    client: httpx.Client | None = None,
+) -> Iterator[IngestResult]:
+    """Fetch, extract and (when ``archive`` is given) store each URL; one result per URL.
+
+    Failures are results too (``error`` set), and every HTTP attempt is logged in ``fetches``,
+    failed or not, in the same transaction as the article it produced.
+    """
+    from scraper.net.client import make_client
+
+    own_client = client is None
+    client = client or make_client(settings)
+    try:
+        for raw_url in urls:
+            yield _ingest_one(raw_url, settings, sources, archive, forced_source, client)
+    finally:
+        if own_client:
+            client.close()
+
+
+def _ingest_one(raw_url: str, settings: Settings, sources: SourceSet | None, archive: Archive | None,
+                forced: str | None, client: httpx.Client) -> IngestResult:
+    attempts: tuple[FetchAttempt, ...] = ()
+    try:
+        url = validate_url(raw_url)
+        source = resolve_source(url, sources, forced)
+        try:
+            result = fetch_page(client, url, settings, source)
+        except ScraperError as exc:
+            attempts = tuple(getattr(exc, "attempts", ()))
+            raise
+        attempts = result.attempts
+        try:
+            capture = capture_page(url, result, source)
+        except ContentError as exc:
+            attempts = _mark_last(attempts, exc)
+            raise
+    except ScraperError as exc:
+        if archive is not None and attempts:
+            archive.write(lambda con: log_fetches(con, attempts))
+        log.info("fetch failed", extra={"url": raw_url, "error": exc.code})
+        return IngestResult(url=raw_url, error=exc, attempts=attempts)
+
+    outcome = None
+    if archive is not None:
+        def write(con: object) -> StoreOutcome:
+            log_fetches(con, attempts)
+            return store_capture(con, capture)
+
+        outcome = archive.write(write)
+    log.info("stored" if outcome else "extracted",
+             extra={"url": url, "source": capture.source or "-", "access": capture.article.access,
+                    "words": capture.article.word_count,
+                    "status": outcome.status if outcome else "not-stored"})
+    return IngestResult(url=raw_url, capture=capture, outcome=outcome, attempts=attempts)
+
+
+def _mark_last(attempts: tuple[FetchAttempt, ...], exc: ScraperError) -> tuple[FetchAttempt, ...]:
+    if not attempts:
+        return attempts
+    last = dataclasses.replace(attempts[-1], error=exc.code, error_detail=str(exc))
+    return (*attempts[:-1], last)
