@@ -1,0 +1,173 @@
+"""extract_article: the bytes of one page -> an :class:`~scraper.models.Article`.
+
+    bytes --decode_html--> str --parse_document--> Document --extract_metadata--> Metadata
+                                                            --extract_body-----> Body
+          Document + Body.text --paywall.verdict.assess--> verdict, text without the notice
+
+The page is decoded once (WHATWG order, see :mod:`scraper.decode`) and parsed once; metadata,
+source rules and paywall signals all read the same :class:`Document`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from scraper.decode import clean_text, decode_html
+from scraper.errors import ContentError
+from scraper.extract.body import extract_body, node_text
+from scraper.extract.document import Document, parse_document
+from scraper.extract.metadata import Metadata, extract_metadata, parse_date
+from scraper.models import Article, SourceRules
+from scraper.paywall.verdict import assess
+
+__all__ = ["extract_article", "sniff_not_html"]
+
+# Magic numbers of formats that are never an HTML article.
+_MAGIC = (
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"PK\x03\x04", "a ZIP archive (or an office document)"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+    (b"RIFF", "a RIFF file (WebP, WAV, AVI)"),
+    (b"\x00\x00\x01\x00", "an icon"),
+    (b"OggS", "an Ogg file"),
+    (b"ID3", "an MP3 file"),
+    (b"\x7fELF", "an executable"),
+)
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def sniff_not_html(content: bytes) -> str | None:
+    """What ``content`` is when it is clearly not HTML (a short description), else None."""
+    head = content[:512]
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return what
+    if head[4:12] in (b"ftypisom", b"ftypmp42", b"ftypavif", b"ftypheic") or head[4:8] == b"ftyp":
+        return "an MP4/ISO media file"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text: NULs are expected
+        return None
+    sample = content[:4096]
+    if sample and sample.count(0) > max(8, len(sample) // 20):
+        return "binary data (many NUL bytes)"
+    return None
+
+
+def extract_article(
+    html: bytes,
+    url: str | None = None,
+    content_type: str | None = None,
+    *,
+    rules: SourceRules | None = None,
+) -> Article:
+    """Extract the article in ``html`` (the raw response body).
+
+    ``url`` is the final URL (it resolves relative links and is the canonical URL of last
+    resort), ``content_type`` the HTTP ``Content-Type`` header (its charset is honoured, see
+    :func:`scraper.decode.decode_html`), ``rules`` what the page's source declares. Raises
+    :class:`~scraper.errors.ContentError` for bytes that are clearly not HTML.
+    """
+    if not isinstance(html, bytes):
+        raise TypeError(f"extract_article() takes the page as bytes, not {type(html).__name__}")
+    what = sniff_not_html(html)
+    if what is not None:
+        where = f" at {url}" if url else ""
+        raise ContentError(
+            f"the response{where} is {what}, not an HTML page; nothing to extract",
+            code="content:not-html",
+        )
+    decoded = decode_html(html, content_type, override=rules.encoding if rules else None)
+    doc = parse_document(decoded.text, url)
+    meta = _apply_rules(extract_metadata(doc, url), doc, rules)
+    body = extract_body(doc, rules)
+    verdict, text = assess(
+        doc, body.text, rules=rules, description=meta.description, body_node=body.node
+    )
+    text = _final_text(text)
+    return Article(
+        text=text,
+        title=meta.title,
+        authors=meta.authors,
+        published_at=meta.published_at,
+        modified_at=meta.modified_at,
+        language=meta.language or (rules.language if rules else None),
+        section=meta.section,
+        tags=meta.tags,
+        description=meta.description,
+        image=meta.image,
+        site_name=meta.site_name,
+        canonical_url=meta.canonical_url,
+        word_count=len(text.split()),
+        access=verdict.access,
+        paywall_declared=verdict.declared,
+        paywall_confidence=verdict.confidence,
+        paywall_signals=tuple(s.name for s in verdict.signals),
+        paywall_notice=verdict.notice,
+        paywall_evidence=verdict.signals,
+        extractor=body.extractor,
+        rules_version=body.rules_version,
+        encoding=decoded.encoding,
+    )
+
+
+def _final_text(text: str) -> str:
+    text = clean_text(_ZERO_WIDTH.sub("", text))
+    if not unicodedata.is_normalized("NFC", text):  # pragma: no cover - clean_text did it
+        text = unicodedata.normalize("NFC", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _apply_rules(meta: Metadata, doc: Document, rules: SourceRules | None) -> Metadata:
+    """A source's title/authors/date selectors win over the page's metadata when they match."""
+    if rules is None:
+        return meta
+    from dataclasses import replace
+
+    title = _rule_text(doc, rules.title)
+    authors = _rule_texts(doc, rules.authors)
+    date = _rule_date(doc, rules.date)
+    return replace(
+        meta,
+        title=title or meta.title,
+        authors=authors or meta.authors,
+        published_at=date or meta.published_at,
+    )
+
+
+def _rule_text(doc: Document, selectors: tuple[str, ...]) -> str | None:
+    for selector in selectors:
+        node = doc.css_first(selector)
+        if node is not None:
+            text = " ".join(node_text(node).split())
+            if text:
+                return text
+    return None
+
+
+def _rule_texts(doc: Document, selectors: tuple[str, ...]) -> tuple[str, ...]:
+    for selector in selectors:
+        names: list[str] = []
+        for node in doc.css(selector):
+            name = node.attributes.get("content") or " ".join((node.text(deep=True) or "").split())
+            if name and name not in names:
+                names.append(name)
+        if names:
+            return tuple(names)
+    return ()
+
+
+def _rule_date(doc: Document, selectors: tuple[str, ...]) -> str | None:
+    for selector in selectors:
+        node = doc.css_first(selector)
+        if node is None:
+            continue
+        attrs = node.attributes
+        for raw in (attrs.get("datetime"), attrs.get("content"), node.text(deep=True)):
+            parsed = parse_date(raw)
+            if parsed:
+                return parsed
+    return None
