@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -86,8 +87,15 @@ _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 token (header 
 def _regex(value: str) -> str:
     value = unicodedata.normalize("NFC", value)
     try:
-        re.compile(value)
-    except re.error as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # FutureWarning "possible nested set" and the like
+            re.compile(value)
+    except (FutureWarning, DeprecationWarning) as warning:
+        raise _Invalid(
+            f"ambiguous regex {value!r}: {warning}",
+            "escape a literal [ or other set characters with a backslash",
+        ) from None
+    except (re.error, RecursionError, OverflowError) as exc:
         raise _Invalid(
             f"bad regex {value!r}: {exc}",
             "escape special characters such as . ? ( [ with a backslash",
