@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import yaml
 from selectolax.lexbor import LexborHTMLParser
 
+from scraper.decode import decode_html
 from scraper.discover.feeds import parse_feed
 from scraper.discover.index_pages import absolute_links
 from scraper.discover.sitemaps import parse_sitemap, robots_sitemaps
@@ -47,11 +48,8 @@ class ArticlePattern:
 
 
 def _decode(content: bytes) -> str:
-    """Enough decoding to read links: UTF-8, else windows-1252 (the WHATWG reading of latin-1)."""
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        return content.decode("windows-1252", errors="replace")
+    """Bytes -> text the WHATWG way (BOM, <meta> prescan, detection), as pages are decoded."""
+    return decode_html(content).text
 
 
 def find_feed_links(tree: LexborHTMLParser, base_url: str) -> list[dict[str, str]]:
