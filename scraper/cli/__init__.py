@@ -67,3 +67,4 @@ def main() -> None:
 # Command families register themselves on ``cli``.
 from scraper.cli import articles as _articles  # noqa: E402,F401
 from scraper.cli import sql as _sql  # noqa: E402,F401
+from scraper.cli import sources as _sources  # noqa: E402,F401
