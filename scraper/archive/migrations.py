@@ -164,8 +164,102 @@ _V1 = (
     """,
 )
 
+# -- the poller's bookkeeping: what a feed looked like last time and how it has answered
+_V2 = (
+    "ALTER TABLE feeds ADD COLUMN kind VARCHAR",  # feed | sitemap | index
+    "ALTER TABLE feeds ADD COLUMN body_sha256 VARCHAR",  # of the last 200 body
+    "ALTER TABLE feeds ADD COLUMN not_modified_streak INTEGER DEFAULT 0",
+    "ALTER TABLE feeds ADD COLUMN polls BIGINT DEFAULT 0",
+    "ALTER TABLE feeds ADD COLUMN not_modified BIGINT DEFAULT 0",  # 304s (or same body) so far
+    "ALTER TABLE feeds ADD COLUMN errors BIGINT DEFAULT 0",
+    "ALTER TABLE polls ADD COLUMN unchanged INTEGER",
+    "ALTER TABLE polls ADD COLUMN skipped INTEGER",
+    "ALTER TABLE polls ADD COLUMN not_modified INTEGER",
+    "ALTER TABLE polls ADD COLUMN rechecked INTEGER",
+)
+
+# -- views for the common questions (docs/cookbook.md); days and months are in the session's
+#    time zone, which is UTC in every connection the program opens
+_V2 = (
+    # newest first: by publication time, else first sight
+    """
+    CREATE VIEW latest_articles AS
+    SELECT id, source, title, canonical_url, coalesce(published_at, first_seen_at) AS published,
+           published_at IS NULL AS published_unknown, access, word_count, language, authors,
+           version, fetched_at
+    FROM articles
+    ORDER BY published DESC NULLS LAST, id DESC
+    """,
+    # per source and day (of publication, else first sight): how many articles, how many walled
+    """
+    CREATE VIEW truncated_per_source_day AS
+    SELECT source, CAST(coalesce(published_at, first_seen_at) AS DATE) AS day,
+           count(*) AS articles,
+           count(*) FILTER (WHERE access = 'truncated') AS truncated,
+           count(*) FILTER (WHERE access = 'locked') AS locked,
+           round(count(*) FILTER (WHERE access <> 'full') / count(*), 3) AS walled_share
+    FROM articles
+    GROUP BY ALL
+    ORDER BY day DESC, source
+    """,
+    # one row per revision whose access differs from the revision before it
+    """
+    CREATE VIEW access_changes AS
+    SELECT a.id AS article_id, a.source, a.canonical_url, v.title, v.version,
+           v.fetched_at AS changed_at, v.previous_access AS old_access, v.access AS new_access,
+           v.extractor, v.rules_version
+    FROM (
+        SELECT *, lag(access) OVER (PARTITION BY article_id ORDER BY version) AS previous_access
+        FROM article_versions
+    ) AS v
+    JOIN articles AS a ON a.id = v.article_id
+    WHERE v.previous_access IS NOT NULL AND v.previous_access <> v.access
+    ORDER BY changed_at DESC, article_id, version
+    """,
+    # every revision of every article, with the change in words since the one before
+    """
+    CREATE VIEW article_revisions AS
+    SELECT a.id AS article_id, a.source, a.canonical_url, v.version, v.fetched_at, v.title,
+           v.access, v.word_count,
+           v.word_count - lag(v.word_count) OVER w AS words_added,
+           v.content_hash, v.extractor, v.rules_version, v.response_id, v.text
+    FROM article_versions AS v
+    JOIN articles AS a ON a.id = v.article_id
+    WINDOW w AS (PARTITION BY v.article_id ORDER BY v.version)
+    ORDER BY article_id, version
+    """,
+    # sources whose last article is older than 3 x their median gap between articles (7 days
+    # when fewer than 3 articles give no usual gap); silent_for and usual_gap let a query pick
+    # another factor
+    """
+    CREATE VIEW source_activity AS
+    WITH seen AS (
+        SELECT source, coalesce(published_at, first_seen_at) AS seen_at FROM articles
+        WHERE source IS NOT NULL AND coalesce(published_at, first_seen_at) IS NOT NULL
+    ), gaps AS (
+        SELECT source, seen_at,
+               epoch(seen_at) - epoch(lag(seen_at) OVER (PARTITION BY source ORDER BY seen_at)) AS gap
+        FROM seen
+    )
+    SELECT source, count(*) AS articles, max(seen_at) AS last_article,
+           CASE WHEN count(gap) >= 2 THEN to_seconds(median(gap)) END AS usual_gap,
+           current_timestamp - max(seen_at) AS silent_for
+    FROM gaps
+    GROUP BY source
+    """,
+    """
+    CREATE VIEW quiet_sources AS
+    SELECT source, articles, last_article, usual_gap, silent_for,
+           coalesce(3 * usual_gap, INTERVAL 7 DAY) AS quiet_after
+    FROM source_activity
+    WHERE silent_for > coalesce(3 * usual_gap, INTERVAL 7 DAY)
+    ORDER BY silent_for DESC
+    """,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "articles, versions, responses, fetches, feeds, skips, polls", _V1),
+    Migration(2, "feed validators, body hash and 304 counts; poll counters", _V2),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
