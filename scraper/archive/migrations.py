@@ -165,7 +165,7 @@ _V1 = (
 )
 
 # -- the poller's bookkeeping: what a feed looked like last time and how it has answered
-_V2 = (
+_V3 = (
     "ALTER TABLE feeds ADD COLUMN kind VARCHAR",  # feed | sitemap | index
     "ALTER TABLE feeds ADD COLUMN body_sha256 VARCHAR",  # of the last 200 body
     "ALTER TABLE feeds ADD COLUMN not_modified_streak INTEGER DEFAULT 0",
@@ -259,7 +259,9 @@ _V2 = (
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "articles, versions, responses, fetches, feeds, skips, polls", _V1),
-    Migration(2, "feed validators, body hash and 304 counts; poll counters", _V2),
+    Migration(2, "views: latest_articles, truncated_per_source_day, access_changes, "
+                 "article_revisions, source_activity, quiet_sources", _V2),
+    Migration(3, "feed validators, body hash and 304 counts; poll counters", _V3),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
