@@ -188,8 +188,14 @@ def _run_chunk(args: tuple[list[Page], bool]) -> list[Result]:
 
 def run_pages(pages: list[Page], jobs: int = 2, plain: bool = True) -> list[Result]:
     if jobs <= 1:
-        _init_worker()
-        return [run_page(p, plain) for p in pages]
+        from scraper.extract import article
+
+        original = article.assess
+        article.assess = _timed_assess()
+        try:
+            return [run_page(p, plain) for p in pages]
+        finally:
+            article.assess = original
     chunks = [(pages[i : i + 8], plain) for i in range(0, len(pages), 8)]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
         out: list[Result] = []

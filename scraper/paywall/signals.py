@@ -260,8 +260,19 @@ def _css_string(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
-def find_anchor(doc: Document, text: str) -> LexborNode | None:
-    """The deepest element holding the end of the extracted body (its last prose paragraph)."""
+def find_anchor(doc: Document, text: str, within: LexborNode | None = None) -> LexborNode | None:
+    """The deepest element holding the end of the extracted body (its last prose paragraph).
+
+    Searched in ``within`` first (the article container, a smaller subtree), then in <body>.
+    """
+    if within is not None:
+        found = _find_anchor_in(within, text, "")
+        if found is not None:
+            return found
+    return _find_anchor_in(doc.tree, text, "body ")
+
+
+def _find_anchor_in(root: Any, text: str, scope: str) -> LexborNode | None:
     paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
     for para in reversed(paragraphs[-6:]):
         words = para.split()
@@ -276,7 +287,7 @@ def find_anchor(doc: Document, text: str) -> LexborNode | None:
             if len(snippet) < 6:
                 continue
             try:
-                matches = doc.tree.css(f'body :lexbor-contains("{_css_string(snippet)}")')
+                matches = root.css(f'{scope}:lexbor-contains("{_css_string(snippet)}")')
             except Exception:
                 matches = []
             if matches:
@@ -302,7 +313,7 @@ def _region(anchor: LexborNode) -> LexborNode:
     region = anchor
     current = anchor.parent
     level = 0
-    while current is not None and level < _REGION_LEVELS and current.tag not in ("body", "html"):
+    while current is not None and level < _REGION_LEVELS and current.tag != "html":
         region = current
         current = current.parent
         level += 1
@@ -315,7 +326,7 @@ def body_place(doc: Document, text: str, body_node: LexborNode | None) -> BodyPl
     The text comes first because on the generic path ``body_node`` is only the page's article
     container (``<article>``, ``<main>``), which may hold more than the body or miss it.
     """
-    anchor = find_anchor(doc, text) if text else None
+    anchor = find_anchor(doc, text, body_node) if text else None
     if anchor is None:
         anchor = body_node
     if anchor is None:
@@ -482,9 +493,21 @@ _REDUCED_KIND = re.compile(
     r"obfuscated|text-blurred|is-blurred|paywall-fade",
     re.IGNORECASE,
 )
-# One query for all three families: lexbor walks the tree once, in C.
-_ALL_BOXES_SELECTOR = ", ".join(
-    [sel for _, _, sel, _ in VENDOR_BOXES] + [_GENERIC_BOX_SELECTOR, REDUCED_SELECTOR]
+# One query for all three families, as few attribute tests as possible (lexbor walks the
+# region once per test): "wall" and "only" stand for the many generic spellings, and the
+# candidates are then sorted in Python by _GENERIC_KIND, the vendor regexes and _REDUCED_KIND.
+_ALL_BOXES_SELECTOR = (
+    "[class*=wall i], [id*=wall i], [class*=only i], [class*=premium- i], [id*=premium i], "
+    "[id*=piano], [class*=poool], [id*=poool], [poool-access-preview], [class*=zephr], "
+    "[class*=lp_purchase], amp-access-laterpay, [class*=memberful], [class*=upgrade-cta], "
+    "[data-testid=paywall], [class*=mepr-], [class*=faded], [class*=reduced], "
+    "[class*=hide-paid], [class*=Fadeout i], [class*=obfuscated], [class*=blurred]"
+)
+_GENERIC_KIND = re.compile(
+    r"paywall|regwall|reg-wall|registerwall|registrationwall|subscribers?-?only|"
+    r"premium-(?:wall|box|teaser|barrier|content-gate)|subscription-wall|metered-wall|"
+    r"login-?wall|pay-wall|offer-wall|abo-wall|plus-wall",
+    re.IGNORECASE,
 )
 # Class/id tokens that look like a paywall fragment but are not a box.
 _NOT_BOX = re.compile(
@@ -593,25 +616,33 @@ def dom_signals(
     if place is None:
         return out, box_text
     # Boxes only count in or right after the body, so only the body's neighbourhood is searched:
-    # the subtree of its ancestor _REGION_LEVELS up (never <body> itself).
+    # the subtree of its ancestor _REGION_LEVELS up.
     try:
         found = place.region.css(_ALL_BOXES_SELECTOR)
     except Exception:
         found = []
-    nodes = [n for n in found if n.tag not in _SKIP_TAGS]
-    if not nodes:
-        return out, box_text
     vendor_done = generic_done = reduced_done = False
-    for node in nodes[:_MAX_CANDIDATES]:
+    seen = 0
+    for node in found:
+        if node.tag in _SKIP_TAGS:
+            continue
         names = _names(node)
-        if _REDUCED_KIND.search(names):
+        reduced = _REDUCED_KIND.search(names) is not None
+        vendor = None if reduced else next(
+            ((v, w) for v, w, rx in _VENDOR_KIND if rx.search(names)), None
+        )
+        if not reduced and vendor is None and _GENERIC_KIND.search(names) is None:
+            continue
+        seen += 1
+        if seen > _MAX_CANDIDATES:
+            break
+        if reduced:
             if reduced_done or hidden_or_chrome(node) is not None:
                 continue
             if node.mem_id in place.chain_set or placed_after_body(node, place) is not False:
                 out.append(Signal("css:reduced-paragraph", _box_name(node), H))
                 reduced_done = True
             continue
-        vendor = next(((v, w) for v, w, rx in _VENDOR_KIND if rx.search(names)), None)
         if vendor is not None:
             if vendor_done:
                 continue
@@ -631,10 +662,23 @@ def dom_signals(
     return out, box_text
 
 
-def following_text(place: BodyPlace, limit_chars: int = 1500) -> str:
+def _chrome_names(node: LexborNode) -> bool:
+    attrs = node.attributes
+    role = attrs.get("role")
+    if role and role.lower() in _CHROME_ROLES:
+        return True
+    for value in (attrs.get("class"), attrs.get("id")):
+        for token in (value or "").split():
+            if _CHROME_WORDS.match(token.split("__", 1)[0].split("--", 1)[0]):
+                return True
+    return False
+
+
+def following_chunks(place: BodyPlace, limit_chars: int = 1500) -> list[str]:
     """Visible text right after the body anchor: its next siblings, then its ancestors' next ones.
 
-    Stops at page chrome and after ``limit_chars``; hidden elements are skipped.
+    Stops at navigation, header and footer and after ``limit_chars``; hidden elements and
+    sidebars are skipped (a plain ``<aside>`` may be the paywall box itself, as Zeit's is).
     """
     pieces: list[str] = []
     total = 0
@@ -646,15 +690,21 @@ def following_text(place: BodyPlace, limit_chars: int = 1500) -> str:
         while sibling is not None and steps < 12 and total < limit_chars:
             if sibling.is_element_node:
                 steps += 1
-                if _chrome_self(sibling) and sibling.tag != "aside":
-                    return " ".join(pieces)
-                if not _hidden_self(sibling) and sibling.tag not in ("script", "style"):
-                    chunk = (sibling.text(deep=True, separator=" ") or "").strip()
+                tag = sibling.tag
+                if tag in ("nav", "header", "footer", "menu"):
+                    return pieces
+                skip = (
+                    tag in _NO_TEXT_TAGS
+                    or _hidden_self(sibling)
+                    or _chrome_names(sibling)
+                )
+                if not skip:
+                    chunk = " ".join((sibling.text(deep=True, separator=" ") or "").split())
                     if chunk:
                         pieces.append(chunk)
                         total += len(chunk)
             elif sibling.is_text_node:
-                chunk = (sibling.text_content or "").strip()
+                chunk = " ".join((sibling.text_content or "").split())
                 if chunk:
                     pieces.append(chunk)
                     total += len(chunk)
@@ -665,23 +715,25 @@ def following_text(place: BodyPlace, limit_chars: int = 1500) -> str:
         if _chrome_self(current) or _hidden_self(current):
             break
         levels += 1
-    return " ".join(pieces)
+    return pieces
 
 
 def dom_notice_signals(place: BodyPlace | None, already: set[str]) -> tuple[list[Signal], str | None]:
-    """Lexicon phrases in the visible text that follows the body (trafilatura may drop them)."""
+    """Lexicon phrases in the visible text that follows the body (trafilatura may drop them).
+
+    Returns the signals and the text of the element holding the first one (the notice).
+    """
     if place is None:
         return [], None
-    text = unicodedata.normalize("NFC", following_text(place))
-    found = notices.search_notices(text)
     out: list[Signal] = []
     notice: str | None = None
-    for match in found:
-        if match.name in already:
-            continue
-        already.add(match.name)
-        out.append(Signal(match.name, f"after body: {match.matched}", match.tier))
-        notice = notice or match.matched
+    for chunk in following_chunks(place):
+        for match in notices.search_notices(unicodedata.normalize("NFC", chunk)):
+            if match.name in already:
+                continue
+            already.add(match.name)
+            out.append(Signal(match.name, f"after body: {match.matched}", match.tier))
+            notice = notice or chunk[:500]
     return out, notice
 
 

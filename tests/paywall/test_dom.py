@@ -1,0 +1,118 @@
+"""Paywall boxes in the raw DOM: vendors, generic classes, rule selectors, reduced paragraphs."""
+
+from __future__ import annotations
+
+import pytest
+
+from scraper.extract.document import parse_document
+from scraper.models import SourceRules
+
+from .conftest import FIXTURES, judge, names, page, scored
+
+OFFER = "<h3>Subscribe today</h3><p>Get unlimited access for 1 € the first month.</p>"
+
+
+def test_generic_box_after_body_is_medium(article_html: str, article_text: str) -> None:
+    doc = page(f"<article>{article_html}</article><div class='paywall-box'>{OFFER}</div>")
+    verdict, _ = judge(doc, article_text)
+    assert "dom:paywall-box" in scored(verdict)
+    assert verdict.access == "full"  # one medium signal is not enough
+
+
+def test_generic_box_plus_ellipsis_truncates(article_html: str, article_text: str) -> None:
+    cut = article_html.replace("took part.</p>", "took part and then …</p>")
+    doc = page(f"<article>{cut}</article><div class='paywall-box'>{OFFER}</div>")
+    verdict, _ = judge(doc, article_text.rsplit(".", 1)[0] + " and then …")
+    assert {"dom:paywall-box", "ending:ellipsis"} <= scored(verdict)
+    assert verdict.access == "truncated"
+
+
+@pytest.mark.parametrize(
+    "wrapper",
+    [
+        "<aside class='sidebar'><div class='paywall-box'>{}</div></aside>",
+        "<footer><div class='regwall'>{}</div></footer>",
+        "<nav><div class='paywall'>{}</div></nav>",
+        "<div class='paywall' style='display: none'>{}</div>",
+        "<div class='paywall' hidden>{}</div>",
+        "<template><div class='paywall'>{}</div></template>",
+        "<div class='paywall hidden'>{}</div>",
+    ],
+)
+def test_box_in_chrome_or_hidden_does_not_count(wrapper: str, article_html: str, article_text: str) -> None:
+    doc = page(f"<article>{article_html}</article>" + wrapper.format(OFFER))
+    verdict, _ = judge(doc, article_text)
+    assert not {n for n in names(verdict) if n.startswith("dom:")}
+
+
+def test_sidebar_subscribe_box_next_to_full_article() -> None:
+    html = (FIXTURES / "sidebar-subscribe-box-full-article.html").read_text(encoding="utf-8")
+    doc = parse_document(html, "https://news.example/a")
+    text = "\n\n".join(p.text() for p in doc.css("article p"))
+    verdict, out = judge(doc, text)
+    assert verdict.access == "full"
+    assert not {n for n in scored(verdict) if n.startswith(("dom:", "notice:"))}
+    assert out == text
+
+
+def test_box_before_the_body_does_not_count(article_html: str, article_text: str) -> None:
+    doc = page(f"<div class='paywall-teaser-box'>{OFFER}</div><article>{article_html}</article>")
+    verdict, _ = judge(doc, article_text)
+    assert "dom:paywall-box" not in names(verdict)
+
+
+def test_container_holding_the_body_is_not_a_box(article_html: str, article_text: str) -> None:
+    doc = page(f"<section class='article__wrapper--premium paywall-wrapper'>{article_html}<p>Subscribe</p></section>")
+    verdict, _ = judge(doc, article_text)
+    assert "dom:paywall-box" not in names(verdict)
+
+
+def test_ghost_upgrade_cta_is_high(article_html: str, article_text: str) -> None:
+    doc = page(
+        f"<article>{article_html}<aside class='gh-post-upgrade-cta'><h2>This post is for subscribers only</h2>"
+        "<a href='#/portal/signup'>Subscribe now</a></aside></article>"
+    )
+    verdict, _ = judge(doc, article_text)
+    assert "dom:vendor:ghost" in scored(verdict)
+    assert verdict.access == "truncated"
+
+
+def test_empty_vendor_placeholder_and_script_are_site_level(article_html: str, article_text: str) -> None:
+    doc = page(
+        f"<article>{article_html}</article><div id='poool-widget'></div>",
+        "<script src='https://assets.poool.fr/access.min.js'></script>",
+    )
+    verdict, _ = judge(doc, article_text)
+    assert verdict.access == "full"
+    assert "script:vendor:poool" in names(verdict)
+    assert "script:vendor:poool" not in scored(verdict)
+    assert "dom:vendor:poool" not in names(verdict)
+
+
+def test_vendor_box_with_offer_is_medium(article_html: str, article_text: str) -> None:
+    doc = page(f"<article>{article_html}</article><div id='poool-widget'>{OFFER}</div>")
+    verdict, _ = judge(doc, article_text)
+    assert "dom:vendor:poool" in scored(verdict)
+    assert verdict.access == "full"
+
+
+def test_rules_paywall_box(article_html: str, article_text: str) -> None:
+    rules = SourceRules(name="x", paywall_boxes=(".mur",))
+    doc = page(f"<article>{article_html}<div class='mur'>Lisez la suite de l'article</div></article>")
+    verdict, _ = judge(doc, article_text, rules=rules)
+    assert "rules:box" in scored(verdict)
+    assert verdict.access == "truncated"
+    assert verdict.notice == "Lisez la suite de l'article"
+
+
+def test_reduced_paragraph(article_html: str, article_text: str) -> None:
+    doc = page(f"<article>{article_html}<p class='paragraph paragraph--faded'>And then the</p></article>")
+    verdict, _ = judge(doc, article_text)
+    assert "css:reduced-paragraph" in scored(verdict)
+    assert verdict.access == "truncated"
+
+
+def test_no_reduced_paragraph_on_plain_page(article_html: str, article_text: str) -> None:
+    verdict, _ = judge(page(f"<article>{article_html}</article>"), article_text)
+    assert "css:reduced-paragraph" not in names(verdict)
+    assert verdict.access == "full"

@@ -1,0 +1,104 @@
+"""hasPart cssSelector, length and ending evidence."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scraper.paywall.signals import ending_signals
+
+from .conftest import PROSE, judge, names, page, scored
+
+
+def ld(data: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+def haspart(selector: str) -> str:
+    return ld({"@type": "NewsArticle", "isAccessibleForFree": False,
+               "hasPart": {"@type": "WebPageElement", "isAccessibleForFree": False, "cssSelector": selector}})
+
+
+def test_haspart_selector_holding_the_body_is_evidence_of_full(article_html: str, article_text: str) -> None:
+    doc = page(f"<article class='meteredContent'>{article_html}</article>", haspart(".meteredContent"))
+    verdict, _ = judge(doc, article_text)
+    evidence = {s.name: s.weight for s in verdict.signals}
+    assert evidence["haspart:selector-full"] < 0
+    assert verdict.access == "full"
+    assert verdict.confidence == 0.99
+
+
+def test_haspart_selector_missing(article_html: str, article_text: str) -> None:
+    doc = page(f"<article>{article_html}</article>", haspart(".paywall"))
+    verdict, _ = judge(doc, article_text)
+    assert "haspart:selector-missing" in scored(verdict)
+    assert verdict.access == "full"  # medium alone
+
+
+def test_haspart_selector_offer_box(article_html: str, article_text: str) -> None:
+    doc = page(f"<article>{article_html}</article><section class='paywall'>La suite est réservée à nos abonnés.</section>",
+               haspart(".paywall"))
+    verdict, _ = judge(doc, article_text)
+    assert "haspart:selector-offer" in scored(verdict)
+
+
+def test_below_wordcount(article_text: str, article_html: str) -> None:
+    doc = page(f"<article>{article_html}</article>", ld({"@type": "NewsArticle", "wordCount": 900}))
+    verdict, _ = judge(doc, article_text)
+    assert "length:below-wordcount" in scored(verdict)
+
+
+def test_not_below_wordcount(article_text: str, article_html: str) -> None:
+    doc = page(f"<article>{article_html}</article>", ld({"@type": "NewsArticle", "wordCount": 120}))
+    verdict, _ = judge(doc, article_text)
+    assert "length:below-wordcount" not in names(verdict)
+
+
+def test_below_articlebody(article_text: str, article_html: str) -> None:
+    body = " ".join([PROSE] * 20)
+    doc = page(f"<article>{article_html}</article>", ld({"@type": "NewsArticle", "articleBody": body}))
+    verdict, _ = judge(doc, article_text)
+    assert "length:below-articlebody" in scored(verdict)
+
+
+def test_short_articlebody_is_ignored(article_text: str, article_html: str) -> None:
+    doc = page(f"<article>{article_html}</article>", ld({"@type": "NewsArticle", "articleBody": PROSE}))
+    verdict, _ = judge(doc, article_text)
+    assert "length:below-articlebody" not in names(verdict)
+
+
+def test_near_description() -> None:
+    doc = page(f"<article><p>{PROSE}</p></article>")
+    verdict, _ = judge(doc, PROSE, description=PROSE[:-1])
+    assert "length:near-description" in scored(verdict)
+
+
+def test_not_near_description(article_text: str, article_html: str) -> None:
+    verdict, _ = judge(page(f"<article>{article_html}</article>"), article_text, description=PROSE)
+    assert "length:near-description" not in names(verdict)
+
+
+@pytest.mark.parametrize(
+    ("last", "name"),
+    [
+        (PROSE[:-1] + " …", "ending:ellipsis"),
+        (PROSE[:-1] + "...", "ending:ellipsis"),
+        (PROSE[:-1] + " [...]", "ending:ellipsis"),
+        (PROSE[:-30], "ending:mid-sentence"),
+        (PROSE, None),
+        (PROSE[:-1] + " »", None),
+        ("Photo: AP", None),  # too short to be prose
+    ],
+)
+def test_endings(last: str, name: str | None) -> None:
+    found = {s.name for s in ending_signals(PROSE + "\n\n" + last)}
+    assert found == ({name} if name else set())
+
+
+def test_two_medium_signals_truncate(article_html: str) -> None:
+    text = "\n\n".join([PROSE] * 2) + "\n\n" + PROSE[:-1] + " …"
+    doc = page(f"<article>{article_html}</article>", ld({"@type": "NewsArticle", "wordCount": 900}))
+    verdict, _ = judge(doc, text)
+    assert {"length:below-wordcount", "ending:ellipsis"} <= scored(verdict)
+    assert verdict.access == "truncated"
