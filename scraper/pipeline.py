@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 import httpx
@@ -20,7 +20,7 @@ from scraper.archive import Archive
 from scraper.archive.store import StoreOutcome, log_fetches, store_capture
 from scraper.errors import ContentError, ScraperError, UsageError
 from scraper.extract.article import extract_article
-from scraper.models import Capture, FetchAttempt, FetchResult
+from scraper.models import Capture, FetchAttempt, FetchResult, SourceRules
 from scraper.net.fetch import fetch
 from scraper.net.urls import validate_url
 from scraper.settings import Settings
@@ -65,10 +65,18 @@ def check_html(result: FetchResult) -> None:
 
 
 def fetch_page(client: httpx.Client, url: str, settings: Settings, source: Source | None,
-               environ: dict[str, str] | None = None) -> FetchResult:
+               environ: dict[str, str] | None = None, *,
+               extra_headers: dict[str, str] | None = None,
+               sleep: Callable[[float], None] | None = None) -> FetchResult:
+    """GET ``url`` with the source's headers (and ``extra_headers``, e.g. validators for a
+    conditional GET); ``sleep`` replaces ``time.sleep`` between retries (the daemon's can be
+    interrupted by shutdown)."""
     headers = source.request_headers(os.environ if environ is None else environ) if source else {}
+    if extra_headers:
+        headers = {**headers, **extra_headers}
+    kwargs = {"sleep": sleep} if sleep is not None else {}
     return fetch(client, url, settings_for(settings, source), headers=headers or None,
-                 source=source.name if source else None)
+                 source=source.name if source else None, **kwargs)
 
 
 def capture_page(url: str, result: FetchResult, source: Source | None) -> Capture:
@@ -80,6 +88,17 @@ def capture_page(url: str, result: FetchResult, source: Source | None) -> Captur
     key = (article_key(source, result.final_url) or article_key(source, url)) if source else None
     return Capture(url=url, article=article, fetched_at=result.fetched_at,
                    source=source.name if source else None, response=result, article_key=key)
+
+
+def extract_capture(url: str, result: FetchResult, rules: SourceRules | None, source_name: str | None,
+                    key: str | None) -> Capture:
+    """:func:`capture_page` from plain data (picklable), for extraction in worker processes:
+    the poller fetches in threads and extracts many pages in a process pool."""
+    check_html(result)
+    article = extract_article(result.content, url=result.final_url, content_type=result.content_type,
+                              rules=rules)
+    return Capture(url=url, article=article, fetched_at=result.fetched_at, source=source_name,
+                   response=result, article_key=key)
 
 
 def ingest(

@@ -7,6 +7,7 @@ The helpers take a connection from :meth:`scraper.archive.Archive.read`::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -15,7 +16,9 @@ from typing import Any
 import duckdb
 
 from scraper.archive.db import Archive
+from scraper.archive.store import decompress_body
 from scraper.errors import QueryError
+from scraper.models import FetchResult
 
 _FETCH_CHUNK = 1000
 
@@ -172,3 +175,105 @@ def run_sql(
         stack.close()
         return [], Rows(None, None)
     return [d[0] for d in con.description], Rows(stack, con)
+
+
+# -- stored responses -------------------------------------------------------------------------
+
+
+def response_headers(raw: str | None) -> tuple[tuple[str, str], ...]:
+    """The ``responses.headers`` JSON (a list of ``[name, value]``) as header pairs."""
+    if not raw:
+        return ()
+    return tuple((str(name).lower(), str(value)) for name, value in json.loads(raw))
+
+
+def stored_response(row: dict[str, Any]) -> FetchResult:
+    """A ``responses`` row (``url``, ``final_url``, ``status``, ``headers``, ``codec``, ``body``,
+    ``fetched_at``) as the :class:`FetchResult` it was stored from, body decompressed."""
+    return FetchResult(
+        url=row["url"],
+        final_url=row["final_url"] or row["url"],
+        status=int(row["status"] or 200),
+        headers=response_headers(row["headers"]),
+        content=decompress_body(row["codec"], row["body"]),
+        fetched_at=row["fetched_at"],
+        elapsed_ms=0.0,
+    )
+
+
+# -- the poller's reads -----------------------------------------------------------------------
+
+
+def feed_states(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """``feeds`` rows by feed URL, for those of ``urls`` known."""
+    wanted = sorted(set(urls))
+    if not wanted:
+        return {}
+    con.execute("SELECT * FROM feeds WHERE feed_url IN (SELECT unnest($1::VARCHAR[]))", [wanted])
+    return {row["feed_url"]: row for row in _dicts(con)}
+
+
+def archived_lookup(
+    con: duckdb.DuckDBPyConnection, urls: Iterable[str], keys: Iterable[str]
+) -> list[dict[str, Any]]:
+    """Articles matching any of ``urls`` (as URL or canonical URL) or ``keys`` (article_key):
+    id, url, canonical_url, article_key, fetched_at, access. One query for a whole poll."""
+    u, k = sorted(set(urls)), sorted(set(keys))
+    if not u and not k:
+        return []
+    con.execute(
+        "SELECT id, url, canonical_url, article_key, fetched_at, access FROM articles "
+        "WHERE url IN (SELECT unnest($1::VARCHAR[])) OR canonical_url IN (SELECT unnest($1::VARCHAR[])) "
+        "OR article_key IN (SELECT unnest($2::VARCHAR[]))",
+        [u, k],
+    )
+    return _dicts(con)
+
+
+def due_rechecks(
+    con: duckdb.DuckDBPyConnection, source: str, now: Any, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Truncated or locked articles of ``source`` whose re-check is due, oldest due first."""
+    con.execute(
+        "SELECT id, url, canonical_url, access, check_count FROM articles "
+        "WHERE source = ? AND next_check_at IS NOT NULL AND next_check_at <= ? "
+        "ORDER BY next_check_at LIMIT ?",
+        [source, now, limit],
+    )
+    return _dicts(con)
+
+
+STATUS_SQL = """
+WITH f AS (
+    SELECT source, max(last_polled_at) AS last_poll, min(next_poll_at) AS next_poll,
+           min(interval_seconds) AS interval_s, sum(polls) AS feed_polls,
+           sum(not_modified) AS not_modified, sum(errors) AS feed_errors
+    FROM feeds GROUP BY source
+), a AS (
+    SELECT source, count(*) AS total,
+           count(*) FILTER (WHERE first_seen_at >= date_trunc('day', $1::TIMESTAMPTZ)) AS today,
+           count(*) FILTER (WHERE access <> 'full') AS not_full
+    FROM articles GROUP BY source
+), e AS (
+    SELECT source, count(*) AS fetch_errors FROM fetches
+    WHERE error IS NOT NULL AND fetched_at >= $1::TIMESTAMPTZ - INTERVAL 1 DAY GROUP BY source
+)
+SELECT coalesce(f.source, a.source) AS source,
+       f.last_poll, f.next_poll,
+       coalesce(a.today, 0) AS articles_today, coalesce(a.total, 0) AS articles_total,
+       round(coalesce(a.not_full, 0) / nullif(a.total, 0), 3) AS truncated_share,
+       coalesce(f.feed_errors, 0) + coalesce(e.fetch_errors, 0) AS errors,
+       round(f.not_modified / nullif(f.feed_polls, 0), 3) AS not_modified_share,
+       f.interval_s AS interval_seconds
+FROM f FULL OUTER JOIN a ON a.source = f.source
+LEFT JOIN e ON e.source = coalesce(f.source, a.source)
+WHERE coalesce(f.source, a.source) IS NOT NULL
+ORDER BY 1
+"""
+
+
+def source_status(con: duckdb.DuckDBPyConnection, now: Any) -> list[dict[str, Any]]:
+    """Per source: last and next poll, articles today/total, share not full (truncated or
+    locked), errors (feed errors plus failed fetches of the last 24 h), 304 share, interval."""
+    con.execute(STATUS_SQL, [now])
+    return _dicts(con)

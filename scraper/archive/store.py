@@ -558,3 +558,124 @@ def record_skips(con: duckdb.DuckDBPyConnection, skips: Iterable[Skip]) -> int:
     ]
     bulk_insert(con, "skips", SKIP_COLUMNS, rows)
     return len(rows)
+
+
+# -- the poller's state -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """One row of ``feeds``: a feed, sitemap or index page and how it answered last time."""
+
+    feed_url: str
+    source: str | None
+    kind: str = "feed"  # feed | sitemap | index
+    etag: str | None = None
+    last_modified: str | None = None
+    validators_stale: bool = False
+    body_sha256: str | None = None
+    last_polled_at: datetime | None = None
+    next_poll_at: datetime | None = None
+    interval_seconds: float | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    entries_seen: int = 0
+    not_modified_streak: int = 0
+    polls: int = 0
+    not_modified: int = 0
+    errors: int = 0
+
+
+FEED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("feed_url", "VARCHAR"),
+    ("source", "VARCHAR"),
+    ("kind", "VARCHAR"),
+    ("etag", "VARCHAR"),
+    ("last_modified", "VARCHAR"),
+    ("validators_stale", "BOOLEAN"),
+    ("body_sha256", "VARCHAR"),
+    ("last_polled_at", "TIMESTAMPTZ"),
+    ("next_poll_at", "TIMESTAMPTZ"),
+    ("interval_seconds", "DOUBLE"),
+    ("last_status", "INTEGER"),
+    ("last_error", "VARCHAR"),
+    ("entries_seen", "BIGINT"),
+    ("not_modified_streak", "INTEGER"),
+    ("polls", "BIGINT"),
+    ("not_modified", "BIGINT"),
+    ("errors", "BIGINT"),
+)
+
+
+def save_feed_states(con: duckdb.DuckDBPyConnection, states: Iterable[FeedState]) -> int:
+    """Insert or replace ``feeds`` rows (one statement for the lot)."""
+    rows = [
+        {name: (_utc(v) if isinstance(v := getattr(s, name), datetime) else v) for name, _ in FEED_COLUMNS}
+        for s in states
+    ]
+    if not rows:
+        return 0
+    names = _names(FEED_COLUMNS)
+    sets = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
+    con.execute(
+        f"INSERT INTO feeds ({', '.join(names)}) SELECT {', '.join(names)} FROM "
+        f"(SELECT {_unnest_select(FEED_COLUMNS)}) ON CONFLICT (feed_url) DO UPDATE SET {sets}",
+        [[row[name] for row in rows] for name, _ in FEED_COLUMNS],
+    )
+    return len(rows)
+
+
+POLL_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("source", "VARCHAR"),
+    ("started_at", "TIMESTAMPTZ"),
+    ("finished_at", "TIMESTAMPTZ"),
+    ("feeds", "INTEGER"),
+    ("new_articles", "INTEGER"),
+    ("updated", "INTEGER"),
+    ("errors", "INTEGER"),
+    ("unchanged", "INTEGER"),
+    ("skipped", "INTEGER"),
+    ("not_modified", "INTEGER"),
+    ("rechecked", "INTEGER"),
+)
+
+
+def record_poll(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
+    """Append one ``polls`` row (keys: the POLL_COLUMNS names)."""
+    bulk_insert(con, "polls", POLL_COLUMNS, [{n: row.get(n) for n, _ in POLL_COLUMNS}])
+
+
+def schedule_rechecks(
+    con: duckdb.DuckDBPyConnection,
+    items: Sequence[tuple[int, str, datetime, bool]],
+    recheck_at: Any,
+) -> None:
+    """Set ``next_check_at``/``check_count`` of stored articles.
+
+    ``items``: (article_id, access, fetched_at, was_a_recheck). ``recheck_at(access, count,
+    fetched_at)`` is the policy (``scraper.schedule.recheck_at``); a re-check adds one to
+    ``check_count``; a full article gets no next check."""
+    if not items:
+        return
+    ids = sorted({i[0] for i in items})
+    counts = dict(
+        con.execute(
+            "SELECT id, coalesce(check_count, 0) FROM articles WHERE id IN (SELECT unnest($1::BIGINT[]))",
+            [ids],
+        ).fetchall()
+    )
+    latest: dict[int, dict[str, Any]] = {}
+    for article_id, access, fetched_at, was_recheck in items:
+        count = int(counts.get(article_id, 0)) + (1 if was_recheck else 0)
+        counts[article_id] = count
+        latest[article_id] = {
+            "id": article_id,
+            "next_check_at": recheck_at(access, count, _utc(fetched_at)),
+            "check_count": count,
+        }
+    _bulk_update(
+        con,
+        "articles",
+        (("id", "BIGINT"), ("next_check_at", "TIMESTAMPTZ"), ("check_count", "INTEGER")),
+        list(latest.values()),
+    )

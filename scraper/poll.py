@@ -1,0 +1,659 @@
+"""poll_source / poll_all: due feeds -> candidate URLs -> pipeline, politely and in batches.
+
+    due feeds, sitemaps, index pages (feeds.next_poll_at)   | conditional GET (ETag, Last-Modified)
+      | parse (discover/)  | candidate URLs (article_url, plugin filter) + due re-checks
+      | skip: already archived and not updated since | robots.txt disallowed   -> skips
+      | fetch: host lanes in a thread pool (politeness slot per host, 429/503 pause the host)
+      | extract: in the collector, or in a process pool when the poll is large
+      | store: one Archive.write per batch (captures + fetch log + skips + feed state)
+
+Concurrency: every source polls in its own thread; a page fetch runs in a *host lane*, a task of
+the shared fetch pool that takes the host's URLs one after another, so at most ``concurrency``
+threads ever wait on one host and the other threads serve other hosts. Lanes hand responses to
+the source's collector through a queue, so fetching never waits on extraction; large polls
+extract in worker processes, so extraction never waits on the collector's writes.
+
+Nothing is lost on a crash or a lock: a feed's new validators are written only together with
+(or after) every article its entries led to, so a restart refetches the feed and skips what is
+archived; writes that meet another process's lock stay in :class:`WriteBuffer` and go with the
+next flush.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import queue
+import random
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import duckdb
+import httpx
+
+from scraper.archive import Archive
+from scraper.archive.queries import archived_lookup, due_rechecks, feed_states
+from scraper.archive.store import (
+    FeedState,
+    Skip,
+    StoreOutcome,
+    log_fetches,
+    record_poll,
+    record_skips,
+    save_feed_states,
+    schedule_rechecks,
+    store_captures,
+)
+from scraper.decode import decode_html
+from scraper.discover.feeds import parse_feed
+from scraper.discover.index_pages import links_from_index
+from scraper.discover.sitemaps import collect_sitemap_urls, parse_sitemap
+from scraper.errors import ArchiveLockedError, ArchiveMissingError, ContentError, ScraperError
+from scraper.models import Capture, FetchAttempt, FetchResult
+from scraper.net.client import make_client
+from scraper.net.politeness import Abandoned, Politeness, host_of
+from scraper.net.retry import parse_retry_after
+from scraper.net.robots import RobotsCache
+from scraper.pipeline import capture_page, extract_capture, fetch_page, settings_for
+from scraper.schedule import cache_lifetime, jittered, next_interval, recheck_at
+from scraper.settings import Settings
+from scraper.sources.config import Source, SourceSet
+from scraper.sources.registry import article_key, candidate_entries
+
+__all__ = ["PollContext", "PollOptions", "PollSummary", "WriteBuffer", "poll_all", "poll_source"]
+
+log = logging.getLogger(__name__)
+
+VERIFY_AFTER = 20  # 304s in a row before one unconditional GET checks the server's validators
+TRANSIENT = ("net:", "http:429", "http:5")  # failures worth another try at the next poll
+
+
+@dataclass(frozen=True)
+class PollOptions:
+    force: bool = False  # poll every feed now, due or not (``scraper poll``)
+    workers: int = 32  # fetch threads shared by all sources
+    batch_size: int = 100  # captures per archive write
+    process_threshold: int = 24  # extract in worker processes when a poll fetches this many pages
+    processes: int | None = None  # worker processes (default: CPU count)
+    recheck_limit: int = 50  # re-checks of truncated/locked articles per source poll
+    max_candidates: int = 5000  # article URLs considered per source poll
+    lock_timeout: float | None = None  # archive lock wait per write (default: settings')
+
+
+@dataclass
+class PollSummary:
+    source: str
+    feeds: int = 0  # feeds, sitemaps and index pages polled
+    not_modified: int = 0  # of which answered 304 (or the same body)
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    errors: int = 0
+    rechecked: int = 0
+    pending: int = 0  # captures buffered because the archive was locked
+    seconds: float = 0.0
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "feeds": self.feeds, "not_modified": self.not_modified,
+            "new": self.new, "updated": self.updated, "unchanged": self.unchanged,
+            "skipped": self.skipped, "errors": self.errors, "pending": self.pending,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+# -- writes -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Batch:
+    """What one write stores, in one transaction."""
+
+    captures: list[Capture] = field(default_factory=list)
+    rechecks: list[bool] = field(default_factory=list)  # per capture: was it a re-check
+    attempts: list[FetchAttempt] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
+    feeds: list[FeedState] = field(default_factory=list)
+    poll: Callable[[], dict[str, Any]] | None = None  # the polls row, built once stored
+    outcomes: list[StoreOutcome] | None = None  # set once stored (reset if the write fails)
+
+    def apply(self, con: duckdb.DuckDBPyConnection) -> None:
+        outcomes = store_captures(con, self.captures)
+        schedule_rechecks(
+            con,
+            [(o.article_id, c.article.access, c.fetched_at, r)
+             for c, o, r in zip(self.captures, outcomes, self.rechecks, strict=True)],
+            recheck_at,
+        )
+        log_fetches(con, self.attempts)
+        record_skips(con, self.skips)
+        save_feed_states(con, self.feeds)
+        self.outcomes = outcomes
+        if self.poll is not None:
+            record_poll(con, self.poll())
+
+    def empty(self) -> bool:
+        return not (self.captures or self.attempts or self.skips or self.feeds or self.poll)
+
+
+class WriteBuffer:
+    """Batches waiting for the archive. :meth:`flush` writes them all in one transaction; if
+    another process holds the file past the lock timeout they stay here for the next flush."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self._pending: list[Batch] = []
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+
+    def add(self, batch: Batch) -> None:
+        if not batch.empty():
+            with self._lock:
+                self._pending.append(batch)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._pending)
+
+    def pending_urls(self) -> set[str]:
+        with self._lock:
+            return {c.url for b in self._pending for c in b.captures}
+
+    def flush(self) -> bool:
+        """True when nothing is left pending."""
+        with self._flush_lock:
+            with self._lock:
+                batches, self._pending = self._pending, []
+            if not batches:
+                return True
+            t0 = time.monotonic()
+            try:
+                self.archive.write(lambda con: [b.apply(con) for b in batches])
+            except ArchiveLockedError as exc:
+                for b in batches:
+                    b.outcomes = None
+                with self._lock:
+                    self._pending[:0] = batches
+                log.warning("archive locked, writes kept for the next flush",
+                            extra={"batches": len(batches), "error": exc.code})
+                return False
+            except BaseException:
+                for b in batches:
+                    b.outcomes = None
+                with self._lock:
+                    self._pending[:0] = batches
+                raise
+            captures = sum(len(b.captures) for b in batches)
+            log.info("store", extra={"batches": len(batches), "captures": captures,
+                                     "ms": round((time.monotonic() - t0) * 1000)})
+            return True
+
+
+# -- the context shared by all polls of a process ----------------------------------------------
+
+
+class PollContext:
+    """Client, politeness, robots cache, pools and the write buffer, shared by every poll."""
+
+    def __init__(self, settings: Settings, archive: Archive, *, options: PollOptions | None = None,
+                 client: httpx.Client | None = None, environ: dict[str, str] | None = None,
+                 now: Callable[[], datetime] | None = None) -> None:
+        self.settings = settings
+        self.options = options or PollOptions()
+        self.archive = Archive(archive.path, lock_timeout=self.options.lock_timeout
+                               if self.options.lock_timeout is not None else archive.lock_timeout)
+        self.environ = dict(os.environ if environ is None else environ)
+        self.now = now or (lambda: datetime.now(UTC))
+        self.stop = threading.Event()
+        self.politeness = Politeness(stop=self.stop)
+        self._own_client = client is None
+        self.client = client or make_client(settings)
+        self.client.event_hooks.setdefault("response", []).append(self._on_response)
+        self.robots = RobotsCache(self.client)
+        self.writer = WriteBuffer(self.archive)
+        self.fetch_pool = ThreadPoolExecutor(self.options.workers, thread_name_prefix="fetch")
+        self._procs: ProcessPoolExecutor | None = None
+        self._procs_lock = threading.Lock()
+        self.archive.write(lambda con: None)  # create and migrate before the first read
+
+    def _on_response(self, response: httpx.Response) -> None:
+        url = str(response.request.url)
+        if response.status_code in (429, 503):
+            retry_after = parse_retry_after(response.headers.get("retry-after"), datetime.now(UTC))
+            pause = self.politeness.back_off(url, retry_after)
+            log.warning("host backoff", extra={"host": host_of(url), "status": response.status_code,
+                                               "pause_s": round(pause, 2)})
+        elif response.status_code < 400:
+            self.politeness.relieve(url)
+
+    def processes(self) -> ProcessPoolExecutor:
+        with self._procs_lock:
+            if self._procs is None:
+                import multiprocessing
+
+                n = self.options.processes or max(1, (os.cpu_count() or 2))
+                self._procs = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("forkserver"))
+            return self._procs
+
+    def close(self, *, wait: bool = True) -> None:
+        self.stop.set()
+        self.fetch_pool.shutdown(wait=wait, cancel_futures=True)
+        if self._procs is not None:
+            self._procs.shutdown(wait=wait, cancel_futures=True)
+        if self._own_client:
+            self.client.close()
+
+    def __enter__(self) -> PollContext:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# -- one source --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Target:
+    url: str
+    kind: str  # feed | sitemap | index
+    selector: str = "a[href]"
+
+
+@dataclass
+class _Candidate:
+    url: str
+    hint: datetime | None  # entry updated / sitemap lastmod
+    feeds: set[str] = field(default_factory=set)
+    recheck: bool = False
+
+
+def targets(source: Source) -> list[_Target]:
+    return ([_Target(f.url, "feed") for f in source.feeds]
+            + [_Target(s.url, "sitemap") for s in source.sitemaps]
+            + [_Target(i.url, "index", i.link_selector) for i in source.index_pages])
+
+
+def _state(row: dict[str, Any] | None, target: _Target, source: str) -> FeedState:
+    if row is None:
+        return FeedState(feed_url=target.url, source=source, kind=target.kind)
+    return FeedState(**{k: row.get(k) for k in FeedState.__dataclass_fields__ if k in row
+                        and row.get(k) is not None} | {"feed_url": target.url, "source": source,
+                                                       "kind": target.kind})
+
+
+def _read(ctx: PollContext, fn: Callable[[duckdb.DuckDBPyConnection], Any], default: Any) -> Any:
+    try:
+        return ctx.archive.read(fn)
+    except ArchiveMissingError:
+        return default
+
+
+def poll_source(source: Source, ctx: PollContext, *, force: bool | None = None) -> PollSummary:
+    """Poll ``source`` once: its due feeds (all with ``force``), then fetch and store what is
+    new or updated. Returns the counts; flushes its writes before returning."""
+    return _SourcePoll(source, ctx, ctx.options.force if force is None else force).run()
+
+
+def poll_all(sources: SourceSet | Sequence[Source], ctx: PollContext, *, names: Iterable[str] | None = None,
+             force: bool | None = None) -> list[PollSummary]:
+    """Poll the enabled sources (or those named) in parallel, one thread per source."""
+    wanted = set(names) if names else None
+    chosen = [s for s in sources if (s.name in wanted if wanted is not None else s.enabled)]
+    if not chosen:
+        return []
+    with ThreadPoolExecutor(min(8, len(chosen)), thread_name_prefix="source") as pool:
+        futures = [pool.submit(poll_source, s, ctx, force=force) for s in chosen]
+        return [f.result() for f in futures]
+
+
+class _SourcePoll:
+    def __init__(self, source: Source, ctx: PollContext, force: bool) -> None:
+        self.source = source
+        self.ctx = ctx
+        self.force = force
+        self.settings = settings_for(ctx.settings, source)
+        self.summary = PollSummary(source.name)
+        self.batch = Batch()
+        self.done_batches: list[Batch] = []
+        self.incomplete_feeds: set[str] = set()
+        self.rand = random.Random()
+
+    # the whole poll ----------------------------------------------------------------------
+    def run(self) -> PollSummary:
+        t0 = time.monotonic()
+        started = self.ctx.now()
+        src = self.source
+        tlist = targets(src)
+        rows = _read(self.ctx, lambda con: feed_states(con, [t.url for t in tlist]), {})
+        states = {t.url: _state(rows.get(t.url), t, src.name) for t in tlist}
+        due = [t for t in tlist if self.force or states[t.url].next_poll_at is None
+               or states[t.url].next_poll_at <= started]
+        rechecks = _read(self.ctx, lambda con: due_rechecks(con, src.name, started,
+                                                            self.ctx.options.recheck_limit), [])
+        if not due and not rechecks:
+            self.summary.seconds = time.monotonic() - t0
+            return self.summary
+
+        candidates: dict[str, _Candidate] = {}
+        new_states: dict[str, FeedState] = {}
+        for target in due:
+            if self.ctx.stop.is_set():
+                break
+            state, found = self._poll_target(target, states[target.url])
+            new_states[target.url] = state
+            for url, hint in found:
+                cand = candidates.setdefault(url, _Candidate(url, hint))
+                if hint and (cand.hint is None or hint > cand.hint):
+                    cand.hint = hint
+                cand.feeds.add(target.url)
+        wanted = self._screen(list(candidates.values())[: self.ctx.options.max_candidates])
+        for row in rechecks:
+            if row["url"] not in {c.url for c in wanted}:
+                wanted.append(_Candidate(row["url"], None, recheck=True))
+        self.summary.rechecked = sum(1 for c in wanted if c.recheck)
+        self._fetch_all(wanted)
+
+        # feed state last: new validators only for feeds whose every article was handled
+        final: list[FeedState] = []
+        for url, state in new_states.items():
+            if url in self.incomplete_feeds or self.ctx.stop.is_set():
+                old = states[url]
+                state = replace(state, etag=old.etag, last_modified=old.last_modified,
+                                body_sha256=old.body_sha256)
+            final.append(state)
+        self.batch.feeds.extend(final)
+        self.batch.attempts.extend(self.ctx.robots.take_attempts())
+        finished = self.ctx.now()
+
+        def poll_row() -> dict[str, Any]:
+            self._tally()
+            return {
+                "source": src.name, "started_at": started, "finished_at": finished,
+                "feeds": self.summary.feeds, "new_articles": self.summary.new,
+                "updated": self.summary.updated, "errors": self.summary.errors,
+                "unchanged": self.summary.unchanged, "skipped": self.summary.skipped,
+                "not_modified": self.summary.not_modified, "rechecked": self.summary.rechecked,
+            }
+
+        self.batch.poll = poll_row
+        self._submit_batch(final=True)
+        self._tally()
+        self.summary.seconds = time.monotonic() - t0
+        log.info("poll done", extra={"source": src.name, **self.summary.row()})
+        return self.summary
+
+    # feeds ---------------------------------------------------------------------------------
+    def _get(self, url: str, headers: dict[str, str] | None = None) -> FetchResult:
+        ok, delay, status = self.ctx.robots.check(url, self.settings, self.source.name)
+        if not ok:
+            raise _RobotsSkip(status)
+        pol = self.source.politeness
+        with self.ctx.politeness.slot(url, min_delay=pol.min_delay, concurrency=pol.concurrency,
+                                      crawl_delay=delay):
+            return fetch_page(self.ctx.client, url, self.settings, self.source, self.ctx.environ,
+                              extra_headers=headers, sleep=self.ctx.politeness.sleep)
+
+    def _poll_target(self, target: _Target, state: FeedState) -> tuple[FeedState, list[tuple[str, datetime | None]]]:
+        now = self.ctx.now()
+        self.summary.feeds += 1
+        headers: dict[str, str] = {}
+        verify = state.not_modified_streak >= VERIFY_AFTER
+        if not state.validators_stale and not verify:
+            if state.etag:
+                headers["If-None-Match"] = state.etag
+            if state.last_modified:
+                headers["If-Modified-Since"] = state.last_modified
+        t0 = time.monotonic()
+        state = replace(state, last_polled_at=now, polls=state.polls + 1)
+        found: list[tuple[str, datetime | None]] = []
+        ttl: int | None = None
+        unchanged = False
+        try:
+            result = self._get(target.url, headers)
+            self.batch.attempts.extend(result.attempts)
+            fresh_for = cache_lifetime(result.headers, now)
+            if result.status == 304:
+                unchanged = True
+            else:
+                sha = hashlib.sha256(result.content).hexdigest()
+                same = sha == state.body_sha256
+                if same and headers:
+                    log.info("validators stale", extra={"feed": target.url, "why": "200 with same body"})
+                    state = replace(state, validators_stale=True)
+                elif verify and not same and not state.validators_stale:
+                    log.info("validators stale", extra={"feed": target.url, "why": "304 while changed"})
+                    state = replace(state, validators_stale=True)
+                unchanged = same
+                state = replace(state, body_sha256=sha, etag=result.header("etag"),
+                                last_modified=result.header("last-modified"))
+                if not unchanged:
+                    found, ttl = self._parse(target, result)
+            state = replace(state, last_status=result.status, last_error=None,
+                            not_modified_streak=(state.not_modified_streak + 1 if unchanged and not verify else 0),
+                            not_modified=state.not_modified + (1 if unchanged else 0),
+                            entries_seen=state.entries_seen + len(found))
+            if unchanged:
+                self.summary.not_modified += 1
+        except _RobotsSkip as skip:
+            self._skip(target.url, "robots-disallowed", f"feed; robots.txt {skip.status}")
+            state = replace(state, last_error="robots-disallowed", errors=state.errors + 1)
+            fresh_for = None
+        except Abandoned:
+            return state, []
+        except ScraperError as exc:
+            self.batch.attempts.extend(getattr(exc, "attempts", ()))
+            self.summary.errors += 1
+            log.warning("poll error", extra={"source": self.source.name, "feed": target.url,
+                                             "error": exc.code, "detail": str(exc)})
+            state = replace(state, last_status=getattr(exc, "status", None), last_error=exc.code,
+                            errors=state.errors + 1)
+            fresh_for = None
+        pi = self.source.poll_interval
+        assert pi.min is not None and pi.max is not None
+        interval = next_interval(state.interval_seconds, every=pi.every, lo=pi.min, hi=pi.max,
+                                 new_entries=len(found), ttl_minutes=ttl, fresh_for=fresh_for)
+        state = replace(state, interval_seconds=interval,
+                        next_poll_at=now + timedelta(seconds=jittered(interval, self.rand.random())))
+        log.info("poll", extra={"source": self.source.name, "feed": target.url, "kind": target.kind,
+                                "status": state.last_status, "entries": len(found),
+                                "not_modified": unchanged, "ms": round((time.monotonic() - t0) * 1000),
+                                "interval_s": round(interval, 1)})
+        return state, found
+
+    def _parse(self, target: _Target, result: FetchResult) -> tuple[list[tuple[str, datetime | None]], int | None]:
+        src = self.source
+        if target.kind == "feed":
+            feed = parse_feed(result.content, result.final_url)
+            return [(e.link, e.updated) for e in candidate_entries(src, feed) if e.link], feed.ttl
+        if target.kind == "sitemap":
+            def fetch_bytes(url: str) -> bytes | None:
+                if url == target.url:
+                    return result.content
+                try:
+                    child = self._get(url)
+                except _RobotsSkip:
+                    return None
+                self.batch.attempts.extend(child.attempts)
+                return child.content
+
+            parse_sitemap(result.content, target.url)  # a broken root is an error of this poll
+            crawl = collect_sitemap_urls(fetch_bytes, [target.url])
+            return [(u.loc, u.lastmod or u.news_publication_date) for u in crawl.urls
+                    if src.accepts_url(u.loc)], None
+        html = decode_html(result.content, result.content_type).text
+        return [(u, None) for u in links_from_index(html, result.final_url, target.selector)
+                if src.accepts_url(u)], None
+
+    # which candidates to fetch -----------------------------------------------------------
+    def _skip(self, url: str, reason: str, detail: str | None = None) -> None:
+        self.summary.skipped += 1
+        self.batch.skips.append(Skip(url=url, reason=reason, at=self.ctx.now(), source=self.source.name,
+                                     detail=detail))
+        log.info("skip", extra={"source": self.source.name, "url": url, "reason": reason})
+
+    def _screen(self, cands: list[_Candidate]) -> list[_Candidate]:
+        if not cands:
+            return []
+        keys = {c.url: article_key(self.source, c.url) for c in cands}
+        rows = _read(self.ctx, lambda con: archived_lookup(
+            con, [c.url for c in cands], [k for k in keys.values() if k]), [])
+        seen: dict[str, datetime | None] = {}
+        for row in rows:
+            for name in ("url", "canonical_url", "article_key"):
+                if row[name]:
+                    prev = seen.get(row[name])
+                    seen[row[name]] = row["fetched_at"] if prev is None else max(prev, row["fetched_at"])
+        pending = self.ctx.writer.pending_urls()
+        out: list[_Candidate] = []
+        for c in cands:
+            key = keys[c.url]
+            archived = c.url in seen or (key is not None and key in seen)
+            fetched = seen.get(c.url) or (seen.get(key) if key else None)
+            if c.url in pending:
+                continue  # fetched already, waiting for the archive
+            if archived and (c.hint is None or fetched is None or c.hint <= fetched):
+                self._skip(c.url, "already-archived",
+                           f"archived {fetched.isoformat() if fetched else '?'}"
+                           + (f", listed as updated {c.hint.isoformat()}" if c.hint else ""))
+                continue
+            out.append(c)
+        return out
+
+    # fetching ------------------------------------------------------------------------------
+    def _fetch_all(self, cands: list[_Candidate]) -> None:
+        if not cands:
+            return
+        by_host: dict[str, deque[_Candidate]] = defaultdict(deque)
+        for c in cands:
+            by_host[host_of(c.url)].append(c)
+        results: queue.Queue[tuple[_Candidate, FetchResult | None, BaseException | None]] = queue.Queue()
+        lanes: list[Future[None]] = []
+        lock = threading.Lock()
+        for host, items in by_host.items():
+            for _ in range(min(self.source.politeness.concurrency, len(items))):
+                lanes.append(self.ctx.fetch_pool.submit(self._lane, items, lock, results))
+        use_procs = len(cands) >= self.ctx.options.process_threshold and (os.cpu_count() or 1) > 1
+        extracting: list[tuple[_Candidate, FetchResult, Future[Capture]]] = []
+        while True:
+            try:
+                cand, result, error = results.get(timeout=0.05)
+            except queue.Empty:
+                self._drain(extracting, block=False)
+                if all(f.done() for f in lanes) and results.empty():
+                    break
+                continue
+            if error is not None:
+                self._fetch_failed(cand, error)
+            elif result is not None:
+                if use_procs:
+                    rules = self.source.rules()
+                    key = article_key(self.source, result.final_url) or article_key(self.source, cand.url)
+                    fut = self.ctx.processes().submit(extract_capture, cand.url, result, rules,
+                                                      self.source.name, key)
+                    extracting.append((cand, result, fut))
+                else:
+                    try:
+                        self._captured(cand, capture_page(cand.url, result, self.source))
+                    except ScraperError as exc:
+                        self._extract_failed(cand, result, exc)
+            self._drain(extracting, block=False)
+        self._drain(extracting, block=True)
+        for f in lanes:
+            f.result()  # surface a bug in a lane
+
+    def _lane(self, items: deque[_Candidate], lock: threading.Lock,
+              results: queue.Queue[tuple[_Candidate, FetchResult | None, BaseException | None]]) -> None:
+        while not self.ctx.stop.is_set():
+            with lock:
+                if not items:
+                    return
+                cand = items.popleft()
+            try:
+                results.put((cand, self._get(cand.url), None))
+            except (ScraperError, _RobotsSkip, Abandoned) as exc:
+                results.put((cand, None, exc))
+        with lock:  # shutting down: what is left is abandoned
+            while items:
+                results.put((items.popleft(), None, Abandoned("shutting down")))
+
+    def _drain(self, extracting: list[tuple[_Candidate, FetchResult, Future[Capture]]], *, block: bool) -> None:
+        keep = []
+        for cand, result, fut in extracting:
+            if not block and not fut.done():
+                keep.append((cand, result, fut))
+                continue
+            try:
+                self._captured(cand, fut.result())
+            except ScraperError as exc:
+                self._extract_failed(cand, result, exc)
+        extracting[:] = keep
+
+    def _captured(self, cand: _Candidate, capture: Capture) -> None:
+        if capture.response is not None:
+            self.batch.attempts.extend(capture.response.attempts)
+        self.batch.captures.append(capture)
+        self.batch.rechecks.append(cand.recheck)
+        log.info("fetched", extra={"source": self.source.name, "url": cand.url,
+                                   "access": capture.article.access, "words": capture.article.word_count})
+        if len(self.batch.captures) >= self.ctx.options.batch_size:
+            self._submit_batch(final=False)
+
+    def _extract_failed(self, cand: _Candidate, result: FetchResult, exc: ScraperError) -> None:
+        self.summary.errors += 1
+        attempts = list(result.attempts)
+        if attempts:
+            attempts[-1] = replace(attempts[-1], error=exc.code, error_detail=str(exc))
+        self.batch.attempts.extend(attempts)
+        log.warning("error", extra={"source": self.source.name, "url": cand.url, "error": exc.code})
+
+    def _fetch_failed(self, cand: _Candidate, error: BaseException) -> None:
+        if isinstance(error, _RobotsSkip):
+            self._skip(cand.url, "robots-disallowed", f"robots.txt {error.status}")
+            return
+        if isinstance(error, Abandoned):
+            self.incomplete_feeds.update(cand.feeds)
+            return
+        assert isinstance(error, ScraperError)
+        self.summary.errors += 1
+        self.batch.attempts.extend(getattr(error, "attempts", ()))
+        if error.code.startswith(TRANSIENT):
+            self.incomplete_feeds.update(cand.feeds)
+        log.warning("error", extra={"source": self.source.name, "url": cand.url, "error": error.code})
+
+    # writing ------------------------------------------------------------------------------
+    def _submit_batch(self, *, final: bool) -> None:
+        batch, self.batch = self.batch, Batch()
+        self.done_batches.append(batch)
+        self.ctx.writer.add(batch)
+        self.ctx.writer.flush()
+
+    def _tally(self) -> None:
+        """new / updated / unchanged from the batches stored so far; pending: the others."""
+        counts = {"new": 0, "updated": 0, "unchanged": 0}
+        pending = 0
+        for b in self.done_batches:
+            if b.outcomes is None:
+                pending += len(b.captures)
+            for outcome in b.outcomes or ():
+                counts[outcome.status] += 1
+        self.summary.new, self.summary.updated = counts["new"], counts["updated"]
+        self.summary.unchanged, self.summary.pending = counts["unchanged"], pending
+
+
+class _RobotsSkip(Exception):
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+# ContentError is re-exported for callers that catch it around a poll
+_ = ContentError
