@@ -26,13 +26,17 @@ signal                             weight  fires when
                                            visible DOM right after the body (some phrases 0.5)
 ``rules:notice``                   1.0     a source's ``notice_phrases`` regex in the tail
 ``rules:box``                      1.0     a source's ``paywall_boxes`` selector, visible
-``dom:vendor:<vendor>``            1.0     a visible vendor/CMS paywall element (Piano, Poool,
-                                           Zephr, Pelcro, LaterPay, Steady, Memberful, Leaky
-                                           Paywall, Arc, Ghost, Substack, MemberPress) in or
-                                           right after the body
-``dom:paywall-box``                1.0     a visible generic paywall/regwall/subscriber-only
-                                           element with offer words, in or right after the
-                                           body (0.5 when it is empty)
+``dom:vendor:<vendor>``            1.0     a visible server-side wall element in or right
+                                           after the body: Steady, Leaky Paywall, Ghost
+                                           (``gh-post-upgrade-cta``), Substack, MemberPress
+``dom:vendor:<vendor>``            0.5     the same for client-side vendors, whose box is often
+                                           drawn over a full text: Piano/Tinypass, Poool,
+                                           Zephr, Pelcro, LaterPay, Memberful, Arc XP
+``dom:paywall-box``                0.5     a visible generic paywall/regwall/subscriber-only
+                                           element with offer words ("abonn", "subscri",
+                                           "weiterlesen", ...), in or right after the body
+                                           (boxes under 6 words, i.e. labels and empty
+                                           placeholders a script fills, never count)
 ``css:reduced-paragraph``          1.0     faded/reduced/obfuscated body paragraphs
 ``haspart:selector-missing``       0.5     the paid ``hasPart`` ``cssSelector`` matches nothing
 ``haspart:selector-offer``         0.5     it matches only a small box, not the body
