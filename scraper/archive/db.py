@@ -70,10 +70,16 @@ def archive_error(path: Path, exc: BaseException) -> ArchiveError:
     """A one-line ArchiveError for a failure of DuckDB or of the file system."""
     detail = first_line(exc)
     lowered = detail.lower()
-    if "no space left" in lowered or "disk full" in lowered:
+    if "no space left" in lowered or "disk full" in lowered or "file too large" in lowered:
         return ArchiveError(
-            f"cannot write archive {path}: the disk is full; free some space and retry",
+            f"cannot write archive {path}: the disk is full or a file size limit was reached "
+            f"({detail}); free some space and retry — what was stored before is intact",
             code="archive:disk-full",
+        )
+    if "not a directory" in lowered or "is a directory" in lowered or "file exists" in lowered:
+        return ArchiveError(
+            f"cannot use {path} as an archive: {detail}; --db must name a file in a directory",
+            code="archive:bad-path",
         )
     if "permission denied" in lowered or "read-only file system" in lowered:
         return ArchiveError(

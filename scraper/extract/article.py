@@ -16,7 +16,7 @@ import unicodedata
 from scraper.decode import clean_text, decode_html
 from scraper.errors import ContentError
 from scraper.extract.body import extract_body, node_text
-from scraper.extract.document import Document, parse_document
+from scraper.extract.document import MAX_DEPTH, Document, nesting_depth, parse_document
 from scraper.extract.metadata import Metadata, extract_metadata, parse_date
 from scraper.models import Article, SourceRules
 from scraper.paywall.verdict import assess
@@ -79,6 +79,12 @@ def extract_article(
         raise ContentError(
             f"the response{where} is {what}, not an HTML page; nothing to extract",
             code="content:not-html",
+        )
+    if nesting_depth(html) >= MAX_DEPTH:
+        raise ContentError(
+            f"the page{f' at {url}' if url else ''} nests its elements {MAX_DEPTH}+ levels deep; "
+            "refused (no real page does; it would stall the HTML parser)",
+            code="content:too-deep",
         )
     decoded = decode_html(html, content_type, override=rules.encoding if rules else None)
     doc = parse_document(decoded.text, url)

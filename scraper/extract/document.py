@@ -47,6 +47,34 @@ class Document:
             return []
 
 
+MAX_DEPTH = 5000  # nesting no real page approaches; lexbor's tree building is quadratic in it
+_TAG = re.compile(rb"<(/?)([a-zA-Z][a-zA-Z0-9-]{0,30})(?:\s[^>]*)?>")
+# Elements that never nest (void) or that the parser closes implicitly: not counted as depth.
+_FLAT = frozenset(
+    b"area base br col embed hr img input link meta param source track wbr p li dt dd option "
+    b"optgroup tr td th thead tbody tfoot rb rt rp colgroup caption html head body".split()
+)
+
+
+def nesting_depth(html: bytes, stop_at: int = MAX_DEPTH) -> int:
+    """An upper estimate of how deep the elements of ``html`` nest (a cheap scan, no parse);
+    stops counting at ``stop_at``. Used to refuse pages built to stall the parser."""
+    depth = deepest = 0
+    for match in _TAG.finditer(html):
+        name = match.group(2).lower()
+        if name in _FLAT:
+            continue
+        if match.group(1):
+            depth = max(0, depth - 1)
+        elif not match.group(0).endswith(b"/>"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest >= stop_at:
+                    break
+    return deepest
+
+
 def parse_document(html: str, url: str | None = None) -> Document:
     tree = LexborHTMLParser(html)
     doc = Document(html=html, tree=tree, url=url)

@@ -34,6 +34,9 @@ test that wants its own counter adds e.g. ``&key=mytest``)::
     /_/short                               Content-Length larger than the body, then close
     /_/reset                               connection reset after part of the body
     /_/echo                                the request's method, path and headers as JSON
+
+More hostile endpoints (a lazily streamed 2 GB body, trickled headers, XML bombs, a
+self-referencing sitemap index…) live in :mod:`scraper.fixtureweb.faults`.
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from scraper.fixtureweb import faults
 
 SITES_ROOT = Path(__file__).resolve().parent / "sites"
 SIDECAR_SUFFIX = ".headers.json"
@@ -506,7 +511,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.dumps({"method": self.command, "path": self.path,
                                "headers": dict(self.headers.items())}, indent=1).encode()
             self._send(200, body, {"Content-Type": "application/json"}, head=head)
-        else:
+        elif not faults.handle(self, name, q, head):  # hostile endpoints: see faults.py
             self._html(404, "404 Not Found", head=head)
 
     def _too_many(self, q: dict[str, str], key: str, head: bool) -> None:

@@ -1,18 +1,162 @@
-"""The one shared HTTP client: our User-Agent, timeouts, no automatic redirects.
+"""The one shared HTTP client: our User-Agent, timeouts, no automatic redirects, and a guarded
+connection layer.
 
 Redirects are followed by :func:`scraper.net.fetch.fetch`, hop by hop, so each hop's scheme and
 address can be checked. Bodies are decompressed by fetch() too, with an output limit, so the
 client asks for compressed bodies but never decodes them itself.
+
+Below httpx, every TCP connection goes through :class:`GuardedBackend` (an httpcore network
+backend):
+
+- **SSRF at connect time, pinned.** The host name is resolved once, every address is checked
+  (:func:`scraper.net.urls.is_public_ip`) and the socket is opened to one of *those* addresses, so
+  a DNS answer that changes between the check and the connection (rebinding) cannot slip a
+  private address in. TLS still verifies the certificate against the host name (SNI).
+- **A total deadline per response.** Each socket read and write waits at most until the
+  deadline of the fetch in progress (:func:`request_policy`), so a server that trickles its
+  status line and headers one byte at a time is cut off at ``total_timeout`` like a slow body,
+  not only when it goes silent for ``read_timeout``.
+
+The policy (deadline, allow_private) of the fetch in progress travels in a context variable set
+by fetch(); a request made with the client directly uses the client's own ``allow_private`` and
+no deadline beyond httpx's timeouts.
 """
 
 from __future__ import annotations
 
+import contextvars
+import socket
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpcore
 import httpx
 
+from scraper.errors import BlockedURLError, FetchError
+from scraper.net.urls import is_public_ip
 from scraper.settings import Settings
 
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 ACCEPT_ENCODING = "gzip, deflate, br"
+
+
+@dataclass
+class RequestPolicy:
+    """What the connection layer enforces for the fetch in progress."""
+
+    allow_private: bool
+    deadline: float | None = None  # time.monotonic() value; None: no total deadline
+
+
+_POLICY: contextvars.ContextVar[RequestPolicy | None] = contextvars.ContextVar(
+    "scraper_request_policy", default=None
+)
+
+
+@contextmanager
+def request_policy(policy: RequestPolicy) -> Iterator[RequestPolicy]:
+    """Make ``policy`` the one the connection layer applies inside the ``with`` block."""
+    token = _POLICY.set(policy)
+    try:
+        yield policy
+    finally:
+        _POLICY.reset(token)
+
+
+def resolve_host(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to (for TCP), in the resolver's order, without repeats.
+
+    Looks ``socket.getaddrinfo`` up at call time, so tests can monkeypatch it."""
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), port, 0, socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"cannot resolve host {host!r}: {exc}", code="net:dns") from None
+    seen: list[str] = []
+    for info in infos:
+        address = str(info[4][0])
+        if address not in seen:
+            seen.append(address)
+    return seen
+
+
+def _remaining(policy: RequestPolicy | None, timeout: float | None) -> float | None:
+    """``timeout``, shortened to what is left before the deadline of the fetch in progress."""
+    if policy is None or policy.deadline is None:
+        return timeout
+    left = policy.deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("the total deadline of the response passed")
+    return left if timeout is None or left < timeout else timeout
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose every wait ends at the deadline of the fetch in progress."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _remaining(_POLICY.get(), timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _remaining(_POLICY.get(), timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(ssl_context, server_hostname, _remaining(_POLICY.get(), timeout))
+        return _DeadlineStream(inner)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class GuardedBackend(httpcore.NetworkBackend):
+    """Resolve, check and pin the address of every new connection; bound every wait."""
+
+    def __init__(self, allow_private: bool, inner: httpcore.NetworkBackend | None = None) -> None:
+        self.allow_private = allow_private
+        self._inner = inner or httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        policy = _POLICY.get()
+        allow_private = policy.allow_private if policy is not None else self.allow_private
+        addresses = resolve_host(host, port)
+        if not allow_private:
+            for address in addresses:
+                if not is_public_ip(address):
+                    raise BlockedURLError(
+                        f"refused {host!r}: it resolves to the non-public address {address} "
+                        "(set allow_private to fetch loopback or private hosts)",
+                        code="policy:private-address",
+                    )
+        last: Exception | None = None
+        for address in addresses:  # connect to an address we checked, never re-resolve
+            try:
+                stream = self._inner.connect_tcp(
+                    address, port, _remaining(policy, timeout), local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last = exc
+                continue
+            return _DeadlineStream(stream)
+        if last is not None:
+            raise last
+        raise FetchError(f"cannot resolve host {host!r}: no address", code="net:dns")
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        raise BlockedURLError("unix sockets are never used", code="policy:scheme")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
 
 
 def make_timeout(settings: Settings) -> httpx.Timeout:
@@ -24,10 +168,23 @@ def make_timeout(settings: Settings) -> httpx.Timeout:
     )
 
 
+LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=30)
+
+
+def make_transport(settings: Settings) -> httpx.HTTPTransport:
+    """httpx's transport with :class:`GuardedBackend` as its connection layer."""
+    transport = httpx.HTTPTransport(http1=True, http2=False, limits=LIMITS, trust_env=False)
+    pool = transport._pool
+    if not hasattr(pool, "_network_backend"):  # pragma: no cover - an httpcore we do not know
+        raise RuntimeError("httpcore.ConnectionPool has no _network_backend; pin httpcore<2")
+    pool._network_backend = GuardedBackend(settings.allow_private)
+    return transport
+
+
 def make_client(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """One client per process (or per daemon), shared by every fetch; close it when done.
 
-    ``transport`` is for tests (``httpx.MockTransport``)."""
+    ``transport`` is for tests (``httpx.MockTransport``); by default the guarded transport."""
     return httpx.Client(
         headers={
             "User-Agent": settings.user_agent,
@@ -37,9 +194,6 @@ def make_client(settings: Settings, *, transport: httpx.BaseTransport | None = N
         },
         timeout=make_timeout(settings),
         follow_redirects=False,
-        http1=True,
-        http2=False,
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=30),
         trust_env=False,  # proxies and netrc from the environment would bypass the SSRF check
-        transport=transport,
+        transport=transport if transport is not None else make_transport(settings),
     )

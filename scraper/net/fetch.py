@@ -37,6 +37,7 @@ from scraper.errors import (
     TooManyRedirectsError,
 )
 from scraper.models import FetchAttempt, FetchResult
+from scraper.net.client import RequestPolicy, request_policy
 from scraper.net.retry import backoff_delay, parse_retry_after, should_retry
 from scraper.net.urls import ALLOWED_SCHEMES, check_public_address, validate_url
 from scraper.settings import Settings
@@ -75,6 +76,7 @@ def fetch(
     for 429 and 5xx); FetchError (``net:timeout``, ``net:connect``, ``net:reset``…) otherwise.
     """
     run = _Run(client, settings, source, sleep, check_url, rand)
+    run.secrets = secret_values(headers or {})
     try:
         start = validate_url(url)
     except ScraperError as err:
@@ -115,6 +117,7 @@ class _Run:
         self.rand = rand
         self.attempts: list[FetchAttempt] = []
         self.try_no = 1
+        self.secrets: tuple[str, ...] = ()
 
     # -- the loop -------------------------------------------------------------------------
     def go(self, start: str, headers: dict[str, str]) -> FetchResult:
@@ -152,7 +155,9 @@ class _Run:
                         )
                     )
                 if _origin(target) != _origin(current):
-                    headers = {k: v for k, v in headers.items() if k.lower() not in SENSITIVE_HEADERS}
+                    # a source's headers and cookies are secrets: only the public ones travel
+                    headers = {k: v for k, v in headers.items()
+                               if k.lower() not in SENSITIVE_HEADERS and k.lower() in PUBLIC_HEADERS}
                 self._check_hop(target)
                 chain.append(target)
                 current = target
@@ -297,16 +302,28 @@ class _Run:
             write=min(s.read_timeout, s.total_timeout),
             pool=min(s.connect_timeout, s.total_timeout),
         )
+        policy = RequestPolicy(allow_private=s.allow_private, deadline=deadline)
         try:
-            with self.client.stream("GET", url, headers=headers, timeout=timeout) as resp:
+            with request_policy(policy), self.client.stream(
+                "GET", url, headers=headers, timeout=timeout
+            ) as resp:
                 out.status = resp.status_code
-                out.headers = resp.headers
+                out.headers = redact_headers(resp.headers, self.secrets)
                 if 200 <= resp.status_code < 300:
                     out.content = self._read_body(resp, url, out, deadline)
         except ScraperError as err:
             out.error = err
         except httpx.TimeoutException as exc:
-            out.error = FetchError(f"timed out fetching {url} ({type(exc).__name__})", code="net:timeout")
+            if time.monotonic() >= deadline - 0.01:
+                out.error = FetchError(
+                    f"{url} took longer than total_timeout ({s.total_timeout:g}s) to answer "
+                    "(settings.total_timeout / SCRAPER_TOTAL_TIMEOUT)",
+                    code="net:timeout",
+                )
+            else:
+                out.error = FetchError(
+                    f"timed out fetching {url} ({type(exc).__name__})", code="net:timeout"
+                )
         except httpx.ConnectError as exc:
             out.error = FetchError(f"cannot connect to {url}: {exc}", code="net:connect")
         except httpx.RemoteProtocolError as exc:
@@ -358,6 +375,49 @@ class _Run:
                 raise _too_large(url, limit, f"{out.nbytes}+ bytes read")
             parts.append(chunk)
         return b"".join(parts)
+
+
+# Caller headers that carry no secret: validators of a conditional GET and content negotiation.
+# Every other header a caller adds (a source's headers and cookies, read from the environment)
+# is treated as a secret.
+PUBLIC_HEADERS = frozenset({
+    "if-none-match", "if-modified-since", "accept", "accept-language", "accept-encoding",
+    "user-agent", "referer", "cache-control", "pragma",
+})
+REDACTED = "[redacted]"
+_MIN_SECRET = 4  # shorter values would redact ordinary words
+
+
+def secret_values(headers: Mapping[str, str]) -> tuple[str, ...]:
+    """The values of ``headers`` that must never be stored or logged: whole values of every
+    header but :data:`PUBLIC_HEADERS`, and each cookie's value on its own."""
+    found: set[str] = set()
+    for name, value in headers.items():
+        if name.lower() in PUBLIC_HEADERS or not value:
+            continue
+        found.add(value.strip())
+        if name.lower() == "cookie":
+            for pair in value.split(";"):
+                found.add(pair.partition("=")[2].strip())
+        else:
+            found.update(part for part in value.split() if len(part) >= 8)  # "Bearer <token>"
+    return tuple(sorted((v for v in found if len(v) >= _MIN_SECRET), key=len, reverse=True))
+
+
+def redact_headers(headers: httpx.Headers, secrets: tuple[str, ...]) -> httpx.Headers:
+    """``headers`` with every occurrence of a secret we sent replaced by ``[redacted]`` (a
+    server that reflects our cookie or token in a header must not get it archived)."""
+    if not secrets:
+        return headers
+    items = []
+    changed = False
+    for name, value in headers.multi_items():
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+                changed = True
+        items.append((name, value))
+    return httpx.Headers(items) if changed else headers
 
 
 def _too_large(url: str, limit: int, what: str) -> BodyTooLargeError:

@@ -129,18 +129,21 @@ Resolver = Callable[..., list[tuple[object, ...]]]
 
 
 def check_public_address(
-    host: str, port: int | None, allow_private: bool, *, resolve: Resolver = socket.getaddrinfo
+    host: str, port: int | None, allow_private: bool, *, resolve: Resolver | None = None
 ) -> None:
     """Refuse ``host`` if any address it resolves to is not public (SSRF guard).
 
     Raises BlockedURLError (code ``policy:private-address``) unless ``allow_private``, and
     FetchError (code ``net:dns``) if the name does not resolve. Every address is checked, so a
-    name with one public and one private address is refused. The check cannot stop a DNS server
-    that answers differently a moment later (rebinding); pinning the address is a later step.
+    name with one public and one private address is refused. ``resolve`` defaults to
+    ``socket.getaddrinfo``, looked up at call time. A DNS server that answers differently a
+    moment later (rebinding) is caught by the connection layer, which checks again and connects
+    to the very address it checked (:class:`scraper.net.client.GuardedBackend`).
     """
     if allow_private:
         return
     host = host.strip("[]")
+    resolve = resolve or socket.getaddrinfo
     try:
         infos = resolve(host, port or 0, 0, socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:

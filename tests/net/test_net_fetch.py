@@ -290,10 +290,13 @@ def test_cross_origin_redirect_drops_credentials(mock, settings) -> None:
             return html(302, Location="https://cdn.example/a")
         return html()
 
-    fetch(mock(handle), URL, settings, headers={"Authorization": "Bearer s3cret", "X-Keep": "1"})
+    fetch(mock(handle), URL, settings,
+          headers={"Authorization": "Bearer s3cret", "X-Api-Key": "k3y", "If-None-Match": '"v1"'})
     assert seen[0].headers.get("authorization") == "Bearer s3cret"
     assert "authorization" not in seen[1].headers
-    assert seen[1].headers["x-keep"] == "1"
+    # a source's own headers come from the environment: secrets too, they stay on their origin
+    assert "x-api-key" not in seen[1].headers
+    assert seen[1].headers["if-none-match"] == '"v1"'
 
 
 def test_check_url_hook_sees_every_hop_and_can_refuse(mock, settings) -> None:
