@@ -25,7 +25,7 @@ from scraper.net.fetch import fetch
 from scraper.net.urls import validate_url
 from scraper.settings import Settings
 from scraper.sources.config import Source, SourceSet
-from scraper.sources.registry import article_key, match_source
+from scraper.sources.registry import article_key, match_source, plugin_for
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,10 @@ def capture_page(url: str, result: FetchResult, source: Source | None) -> Captur
     rules = source.rules() if source else None
     article = extract_article(result.content, url=result.final_url, content_type=result.content_type,
                               rules=rules)
-    key = (article_key(source, result.final_url) or article_key(source, url)) if source else None
+    key = None
+    if source is not None:
+        article = plugin_for(source).postprocess(article)
+        key = article_key(source, result.final_url) or article_key(source, url)
     return Capture(url=url, article=article, fetched_at=result.fetched_at,
                    source=source.name if source else None, response=result, article_key=key)
 

@@ -7,7 +7,7 @@ just the hooks it needs (fundus's file-per-publisher, without the metaclass).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from scraper.models import Article, SourceRules
 
@@ -21,7 +21,7 @@ class SourcePluginProtocol(Protocol):
     name: str
 
     def rules(self, source: Source) -> SourceRules: ...
-    def postprocess(self, article: Article, doc: Any) -> Article: ...
+    def postprocess(self, article: Article) -> Article: ...
     def feed_entry_filter(self, entry: FeedEntry) -> bool: ...
     def fix_feed_title(self, title: str) -> str: ...
     def article_id(self, source: Source, url: str) -> str | None: ...
@@ -36,8 +36,8 @@ class SourcePlugin:
         """The rules extraction uses; override to add what YAML cannot express."""
         return source.declared_rules()
 
-    def postprocess(self, article: Article, doc: Any) -> Article:
-        """Adjust an extracted article (``doc`` is the parse-once ``extract.document.Document``)."""
+    def postprocess(self, article: Article) -> Article:
+        """Adjust an extracted article (e.g. fix a field the site gets wrong); runs after rules."""
         return article
 
     def feed_entry_filter(self, entry: FeedEntry) -> bool:

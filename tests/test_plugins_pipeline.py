@@ -1,0 +1,37 @@
+"""A plugin's postprocess hook runs on every article captured for its source."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timezone
+
+from scraper.models import Article, FetchResult
+from scraper.pipeline import capture_page
+from scraper.sources.config import load_sources_text
+from scraper.sources.plugins.base import SourcePlugin
+from scraper.sources.registry import PLUGINS, register_plugin
+
+PAGE = (b"<html><head><title>Old title</title></head><body><article><p>"
+        + b"Some words of a short story about a plugin. " * 30 + b"</p></article></body></html>")
+
+
+def test_postprocess_hook_runs_in_the_pipeline() -> None:
+    @register_plugin
+    class Upper(SourcePlugin):
+        name = "test-upper"
+
+        def postprocess(self, article: Article) -> Article:
+            return dataclasses.replace(article, title=(article.title or "").upper())
+
+    try:
+        sources = load_sources_text(
+            "sources:\n  - name: up\n    domains: [example.org]\n    plugin: test-upper\n")
+        source = sources.get("up")
+        result = FetchResult(url="https://example.org/a", final_url="https://example.org/a", status=200,
+                             headers=(("content-type", "text/html; charset=utf-8"),), content=PAGE,
+                             fetched_at=datetime.now(timezone.utc), elapsed_ms=1.0)
+        capture = capture_page("https://example.org/a", result, source)
+        assert capture.article.title == "OLD TITLE"
+        assert capture.source == "up"
+    finally:
+        PLUGINS.pop("test-upper", None)
