@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 import httpx
 
@@ -79,10 +80,16 @@ def fetch_page(client: httpx.Client, url: str, settings: Settings, source: Sourc
                  source=source.name if source else None, **kwargs)
 
 
+def rules_apply(source: Source, fetched_at: datetime) -> bool:
+    """A source's rules apply to pages fetched up to its ``valid_until`` date (inclusive); later
+    pages take the generic path until the rules are renewed."""
+    return source.valid_until is None or fetched_at.date() <= source.valid_until
+
+
 def capture_page(url: str, result: FetchResult, source: Source | None) -> Capture:
     """Check the response is a page and extract the article from its bytes (no network)."""
     check_html(result)
-    rules = source.rules() if source else None
+    rules = source.rules() if source and rules_apply(source, result.fetched_at) else None
     article = extract_article(result.content, url=result.final_url, content_type=result.content_type,
                               rules=rules)
     key = None

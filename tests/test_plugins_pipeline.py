@@ -35,3 +35,19 @@ def test_postprocess_hook_runs_in_the_pipeline() -> None:
         assert capture.source == "up"
     finally:
         PLUGINS.pop("test-upper", None)
+
+
+def test_rules_stop_applying_after_valid_until() -> None:
+    sources = load_sources_text(
+        "sources:\n  - name: old\n    domains: [example.org]\n    valid_until: 2024-01-31\n"
+        "    extraction: {body: ['article']}\n")
+    source = sources.get("old")
+
+    def capture(day: datetime) -> Article:
+        result = FetchResult(url="https://example.org/a", final_url="https://example.org/a", status=200,
+                             headers=(("content-type", "text/html; charset=utf-8"),), content=PAGE,
+                             fetched_at=day, elapsed_ms=1.0)
+        return capture_page("https://example.org/a", result, source).article
+
+    assert capture(datetime(2024, 1, 31, 23, tzinfo=timezone.utc)).extractor == "rules:old"
+    assert capture(datetime(2024, 2, 1, tzinfo=timezone.utc)).extractor != "rules:old"
