@@ -1,0 +1,65 @@
+"""Imports point one way (see STYLE.md): a small walk over the package keeps the arrows honest."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "scraper"
+
+# module prefix -> packages it must never import
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "scraper.decode": ("scraper.extract", "scraper.paywall", "scraper.net", "scraper.archive",
+                       "scraper.sources", "scraper.pipeline", "scraper.cli", "scraper.poll"),
+    "scraper.extract": ("scraper.net", "scraper.archive", "scraper.sources", "scraper.pipeline",
+                        "scraper.cli", "scraper.poll", "scraper.daemon"),
+    "scraper.paywall": ("scraper.net", "scraper.archive", "scraper.sources", "scraper.pipeline",
+                        "scraper.cli", "scraper.poll", "scraper.daemon"),
+    "scraper.archive": ("scraper.extract", "scraper.paywall", "scraper.net", "scraper.sources",
+                        "scraper.pipeline", "scraper.cli", "scraper.poll", "scraper.daemon"),
+    "scraper.net": ("scraper.extract", "scraper.paywall", "scraper.archive", "scraper.pipeline",
+                    "scraper.cli", "scraper.poll", "scraper.daemon"),
+    "scraper.models": ("scraper.",),
+    "scraper.errors": ("scraper.",),
+    "scraper.pipeline": ("scraper.cli", "scraper.poll", "scraper.daemon"),
+    "scraper.poll": ("scraper.cli", "scraper.daemon"),
+}
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: _module_name(p))
+def test_imports_point_one_way(path: Path) -> None:
+    name = _module_name(path)
+    rules = [bad for prefix, bad in FORBIDDEN.items() if name == prefix or name.startswith(prefix + ".")]
+    if not rules:
+        return
+    for imported in _imports(path):
+        for bad in (b for group in rules for b in group):
+            if imported == bad.rstrip(".") or imported.startswith(bad if bad.endswith(".") else bad + "."):
+                if imported.startswith(("scraper.models", "scraper.errors", "scraper.settings")) and \
+                        not name.startswith(("scraper.models", "scraper.errors")):
+                    continue
+                pytest.fail(f"{name} imports {imported}, against the layering in STYLE.md")
