@@ -1,0 +1,159 @@
+"""``scraper reextract``, ``export``, ``import``, ``stats``: the archive tools (scraper/tools/)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from scraper.cli import cli
+from scraper.cli.options import (
+    db_option,
+    format_option,
+    load_sources_if_present,
+    settings,
+    sources_option,
+)
+
+EXPORT_FORMATS = ("parquet", "jsonl", "csv", "warc")
+ACCESS = ("full", "truncated", "locked")
+
+
+@cli.command("reextract")
+@db_option
+@sources_option
+@click.option("--source", help="Only this source's articles (a name in sources.yaml).")
+@click.option("--since", help="Only responses fetched since DATE (YYYY-MM-DD or ISO 8601).")
+def reextract_cmd(db: Path, sources_path: Path, source: str | None, since: str | None) -> None:
+    """Extract the archived articles again from their stored responses, offline.
+
+    Today's rules, decoder and paywall verdict run over each article's latest raw response;
+    a revision is added only where the normalised text (or the access verdict) changed.
+    Prints counts per source and the access verdicts that flipped.
+
+    \b
+    Example:
+      scraper reextract --source developpez --since 2026-01-01
+    """
+    from scraper.archive import Archive
+    from scraper.render import render
+    from scraper.tools.progress import progress_bar
+    from scraper.tools.reextract import reextract
+    from scraper.tools.selection import Selection, parse_date
+
+    conf = settings(db, sources_path)
+    selection = Selection(source=source, since=parse_date(since, "--since"))
+    sources = load_sources_if_present(sources_path)
+    archive = Archive(conf.db, lock_timeout=conf.lock_timeout)
+    with progress_bar() as bar:
+        report = reextract(archive, sources, selection, progress=bar)
+    total = sum(c.reextracted for c in report.counts.values())
+    changed = sum(c.text_changed for c in report.counts.values())
+    click.echo(f"re-extracted {total} article(s): text changed in {changed}, "
+               f"access flipped in {len(report.flips)}")
+    if report.counts:
+        columns, rows = report.rows()
+        render(columns, rows, "table", sys.stdout)
+    for flip in report.flips:
+        click.echo(f"access {flip.old} → {flip.new}  {flip.url}")
+    for url, message in report.failures:
+        click.echo(f"error: {url}: {message}", err=True)
+
+
+@cli.command("export")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True,
+              help="parquet (a directory partitioned by source and month), jsonl, csv, or warc.")
+@db_option
+@click.option("--source", help="Only this source's articles.")
+@click.option("--since", help="Published (else first seen) since DATE, inclusive.")
+@click.option("--until", help="Published (else first seen) until DATE; a date includes the day.")
+@click.option("--access", type=click.Choice(ACCESS), help="Only articles with this access.")
+def export_cmd(out: Path, fmt: str, db: Path, source: str | None, since: str | None,
+               until: str | None, access: str | None) -> None:
+    """Export archived articles to OUT (`-` for stdout with jsonl or csv).
+
+    \b
+    Examples:
+      scraper export --format parquet exports/articles
+      scraper export --format jsonl --source developpez --since 2026-01-01 dev.jsonl
+      scraper export --format warc --access truncated truncated.warc.gz
+    """
+    from scraper.archive import Archive
+    from scraper.errors import UsageError
+    from scraper.tools.export import export, export_rows
+    from scraper.tools.progress import progress_bar
+    from scraper.tools.selection import Selection, parse_date
+
+    conf = settings(db)
+    selection = Selection(source=source, since=parse_date(since, "--since"),
+                          until=parse_date(until, "--until", end=True), access=access)
+    archive = Archive(conf.db, lock_timeout=conf.lock_timeout)
+    if str(out) == "-":
+        if fmt not in ("jsonl", "csv"):
+            raise UsageError(f"{fmt} cannot go to stdout; give OUT a path", code="usage:out")
+        report = export_rows(archive, sys.stdout, fmt, selection)
+        click.echo(f"exported {report.articles} article(s) as {fmt} to stdout", err=True)
+        return
+    with progress_bar() as bar:
+        report = export(archive, out, fmt, selection, progress=bar)
+    records = f" in {report.records} WARC records" if fmt == "warc" else ""
+    click.echo(f"exported {report.articles} article(s){records} as {fmt} to {report.path}")
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@db_option
+@sources_option
+def import_cmd(files: tuple[Path, ...], db: Path, sources_path: Path) -> None:
+    """Archive the HTML pages of WARC files (FILE.warc or FILE.warc.gz).
+
+    Each 200 text/html response record goes through the same extraction and paywall verdict
+    as a fetch, with its original URL (WARC-Target-URI) and date (WARC-Date), matched to a
+    source by URL. Other responses are skipped and counted.
+
+    \b
+    Example:
+      wget --warc-file=site --recursive --level=1 https://example.org/news/
+      scraper import site.warc.gz
+    """
+    from scraper.archive import Archive
+    from scraper.tools.progress import progress_bar
+    from scraper.tools.warc import import_warcs
+
+    conf = settings(db, sources_path)
+    sources = load_sources_if_present(sources_path)
+    archive = Archive(conf.db, lock_timeout=conf.lock_timeout)
+    with progress_bar() as bar:
+        report = import_warcs(archive, files, sources, max_bytes=conf.max_bytes, progress=bar)
+    outcomes = ", ".join(f"{status} {n}" for status, n in sorted(report.outcomes.items()))
+    click.echo(f"archived {report.archived} page(s) from {report.files} file(s)"
+               + (f" ({outcomes})" if outcomes else ""))
+    if report.skipped:
+        skipped = ", ".join(f"{reason} {n}" for reason, n in sorted(report.skipped.items()))
+        click.echo(f"skipped {sum(report.skipped.values())} response(s): {skipped}")
+
+
+@cli.command("stats")
+@db_option
+@format_option("table")
+def stats_cmd(db: Path, fmt: str) -> None:
+    """Summarise the archive per source: articles, truncated and locked shares, median words,
+    last article, fetch errors.
+
+    \b
+    Examples:
+      scraper stats
+      scraper stats --format csv > stats.csv
+    """
+    from scraper.archive import Archive
+    from scraper.render import render
+    from scraper.tools.stats import STATS_COLUMNS, archive_stats, render_stats
+
+    conf = settings(db)
+    rows = archive_stats(Archive(conf.db, lock_timeout=conf.lock_timeout))
+    if fmt == "table":
+        render_stats(rows, sys.stdout, title=f"{conf.db}")
+    else:
+        render(STATS_COLUMNS, rows, fmt, sys.stdout)
