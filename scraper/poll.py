@@ -222,7 +222,13 @@ class PollContext:
         self.fetch_pool = ThreadPoolExecutor(self.options.workers, thread_name_prefix="fetch")
         self._procs: ProcessPoolExecutor | None = None
         self._procs_lock = threading.Lock()
-        self.archive.write(lambda con: None)  # create and migrate before the first read
+        try:
+            self.archive.write(lambda con: None)  # create and migrate before the first read
+        except ArchiveLockedError:
+            if not self.archive.exists():
+                raise
+            log.warning("archive locked at start; reading it, writes will wait",
+                        extra={"db": str(self.archive.path)})
 
     def _on_response(self, response: httpx.Response) -> None:
         url = str(response.request.url)
