@@ -27,7 +27,7 @@ import duckdb
 
 from scraper.archive import Archive
 from scraper.archive.queries import stored_response
-from scraper.errors import UsageError
+from scraper.errors import ArchiveMissingError, UsageError
 from scraper.render import json_value, render
 from scraper.tools.progress import QUIET, Progress
 from scraper.tools.selection import Selection, check_source_in_archive
@@ -74,8 +74,10 @@ def _check_out(out: Path, fmt: str) -> None:
             )
     elif out.is_dir():
         raise UsageError(f"{out} is a directory; give a file name for {fmt}", code="usage:out")
-    if not out.parent.exists():
-        raise UsageError(f"cannot write {out}: no directory {out.parent}", code="usage:out")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}", code="usage:out") from exc
 
 
 def export(
@@ -90,6 +92,10 @@ def export(
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     selection = selection or Selection()
+    if not archive.exists():
+        raise ArchiveMissingError(
+            f"no archive at {archive.path}; nothing to export (point --db at an archive)"
+        )
     out = Path(out)
     _check_out(out, fmt)
     partial = _partial(out)
@@ -223,7 +229,7 @@ def _metadata(row: dict[str, Any]) -> dict[str, Any]:
 def _export_warc(
     archive: Archive, stream: Any, filename: str, selection: Selection, progress: Progress
 ) -> ExportReport:
-    where, params = selection.where(f"coalesce(a.published_at, a.first_seen_at)", prefix="a.")
+    where, params = selection.where("coalesce(a.published_at, a.first_seen_at)", prefix="a.")
     with archive.connect(read_only=True) as con:
         check_source_in_archive(con, selection.source)
         total = _count(
