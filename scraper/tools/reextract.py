@@ -20,7 +20,7 @@ import duckdb
 from scraper.archive import Archive
 from scraper.archive.queries import stored_response
 from scraper.archive.store import content_hash, store_captures
-from scraper.errors import ArchiveMissingError, ScraperError, UsageError
+from scraper.errors import ArchiveMissingError, ConfigError, ScraperError, UsageError
 from scraper.models import Capture
 from scraper.pipeline import capture_page
 from scraper.sources.config import Source, SourceSet
@@ -124,6 +124,12 @@ def reextract(
         return [_Target(*row) for row in rows]
 
     todo = archive.read(targets)
+    if sources is None and any(t.source is not None for t in todo):
+        raise UsageError(
+            "no sources file is loaded, and re-extracting articles of known sources without "
+            "their rules would rewrite them; pass --sources (or set SCRAPER_SOURCES)",
+            code="usage:sources",
+        )
     report = ReextractReport()
     progress.start(TASK, total=len(todo))
     for start in range(0, len(todo), max(1, batch_size)):
@@ -134,11 +140,16 @@ def reextract(
 
 
 def _source_for(name: str | None, url: str, sources: SourceSet | None) -> Source | None:
-    if sources is None:
-        return None
-    if name is not None and name in sources.names():
-        return sources.get(name)
-    return match_source(url, sources)
+    """The article's source as declared now; an article of a source no longer declared is not
+    re-extracted with generic rules (that would rewrite it for nothing): ConfigError."""
+    if name is None:
+        return match_source(url, sources) if sources is not None else None
+    if sources is None or name not in sources.names():
+        raise ConfigError(
+            f"source {name!r} is not declared in the sources file; its articles keep their text",
+            code="config:source",
+        )
+    return sources.get(name)
 
 
 def _run_batch(

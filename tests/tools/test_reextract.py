@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from scraper.archive import Archive
+from scraper.errors import UsageError
 from scraper.sources.config import load_sources
 from scraper.tools.reextract import reextract
 from scraper.tools.selection import Selection, parse_date
@@ -122,3 +124,29 @@ def test_missing_archive(run: Callable[..., Result], db_path: Path) -> None:
     assert result.exit_code == 6
     assert result.output.startswith(f"error: no archive at {db_path}")
     assert not db_path.exists()
+
+
+def test_without_a_sources_file_nothing_is_rewritten(
+    archive: Archive, run: Callable[..., Result], tmp_path: Path
+) -> None:
+    before = versions(archive)
+    result = run("reextract", "--sources", str(tmp_path / "none.yaml"))
+    assert result.exit_code == 2
+    assert result.output == f"error: {tmp_path / 'none.yaml'}: no such sources file\n"
+    with pytest.raises(UsageError, match="no sources file is loaded"):
+        reextract(archive, None)
+    assert versions(archive) == before
+
+
+def test_articles_of_a_source_no_longer_declared_are_left_alone(
+    archive: Archive, run: Callable[..., Result], sources_path: Path
+) -> None:
+    write_sources(sources_path, SOURCES_YAML.split("  - name: dailyledger")[0])
+    before = query(archive, "SELECT id, version, rules_version FROM articles ORDER BY id")
+    result = run("reextract")
+    assert result.exit_code == 0, result.output
+    assert "│ dailyledger │ 0           │ 0            │ 0         │ 2      │" in result.output
+    assert ("error: https://dailyledger.test/dailyledger/2024/06/12/city-council-approves-light-"
+            "rail-expansion/: source 'dailyledger' is not declared in the sources file; its "
+            "articles keep their text") in result.output
+    assert query(archive, "SELECT id, version, rules_version FROM articles ORDER BY id") == before

@@ -67,8 +67,7 @@ def test_export_writes_response_and_metadata_records(
         assert http.get_header("Content-Encoding") is None  # type: ignore[union-attr]
         assert http.get_header("Set-Cookie") is None  # stored redacted, not replayed
         assert http.get_header("Content-Type").startswith("text/html")  # type: ignore[union-attr]
-        assert rec["date"] == fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") + "Z" or str(
-            rec["date"]).startswith(fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+        assert rec["date"] == fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     for response, meta in zip(records[1::2], records[2::2], strict=True):
         assert meta["concurrent"] == response["id"] and meta["refers"] == response["id"]
