@@ -19,18 +19,21 @@ from scraper.cli.options import db_option, format_option, settings, sources_opti
 @db_option
 @click.option("--grace", type=float, default=10.0, show_default=True,
               help="Seconds in-flight fetches get to finish on SIGINT/SIGTERM.")
-def daemon_cmd(sources_path: Path, db: Path, grace: float) -> None:
+@click.option("--batch-size", type=click.IntRange(1), default=100, show_default=True,
+              help="Articles stored per archive write.")
+def daemon_cmd(sources_path: Path, db: Path, grace: float, batch_size: int) -> None:
     """Poll every enabled source on its schedule until SIGINT or SIGTERM.
 
     What is due is kept in the archive, so a restart picks up where it stopped. The archive
     stays readable by `scraper sql`/`status` while the daemon runs.
     """
     from scraper.daemon import Daemon
+    from scraper.poll import PollOptions
     from scraper.sources.config import load_sources
 
     conf = settings(db, sources_path)
     sources = load_sources(conf.sources)
-    daemon = Daemon(sources, conf, grace=grace)
+    daemon = Daemon(sources, conf, grace=grace, options=PollOptions(batch_size=batch_size, lock_timeout=5.0))
     clean = daemon.run_forever()
     sys.stdout.flush()
     sys.stderr.flush()
