@@ -10,6 +10,7 @@ second wall and, above all, a fast and clear error.
 from __future__ import annotations
 
 import calendar
+import logging
 import io
 import json
 import re
@@ -28,6 +29,8 @@ from scraper.errors import ContentError
 __all__ = ["Feed", "FeedEntry", "parse_feed", "parse_iso_datetime", "sniff_feed_kind"]
 
 FeedKind = Literal["rss", "atom", "json"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -103,11 +106,31 @@ def _fix_legacy_label(content: bytes) -> bytes:
     return decl.group(2) + b"utf-8" + decl.group(4) + raw[decl.end() :]
 
 
+MAX_FEED_ENTRIES = 2000  # a feed's newest entries come first; feedparser costs ~0.2 ms an entry
+_ENTRY_START = re.compile(rb"<(?:[A-Za-z][\w.-]*:)?(?:item|entry)[\s>/]")
+_CLOSERS = {"atom": b"</feed>", "rss": b"</channel></rss></rdf:RDF>"}
+
+
+def _keep_first_entries(content: bytes, kind: FeedKind | None, base_url: str) -> bytes:
+    """Cut an RSS/Atom document before its entry number MAX_FEED_ENTRIES + 1 (and close it),
+    so a feed of 50,000 entries costs what one of 2,000 does. feedparser reads the rest."""
+    starts = _ENTRY_START.finditer(content)
+    for n, match in enumerate(starts, 1):
+        if n > MAX_FEED_ENTRIES:
+            log.warning("feed truncated url=%s kept=%d", base_url, MAX_FEED_ENTRIES)
+            return content[: match.start()] + _CLOSERS.get(kind or "rss", b"")
+    return content
+
+
 def parse_feed(content: bytes, base_url: str) -> Feed:
-    """Parse a feed's bytes. Raises :class:`ContentError` for unsafe XML or what is not a feed."""
-    if sniff_feed_kind(content) == "json":
+    """Parse a feed's bytes. Raises :class:`ContentError` for unsafe XML or what is not a feed.
+
+    Only the first :data:`MAX_FEED_ENTRIES` entries are read."""
+    kind_sniffed = sniff_feed_kind(content)
+    if kind_sniffed == "json":
         return _parse_json_feed(content, base_url)
     refuse_entities(content, f"feed {base_url}")
+    content = _keep_first_entries(content, kind_sniffed, base_url)
     content = _fix_legacy_label(content)
     parsed = feedparser.parse(
         io.BytesIO(content),
@@ -264,7 +287,7 @@ def _parse_json_feed(content: bytes, base_url: str) -> Feed:
         )
     items = data.get("items")
     entries: list[FeedEntry] = []
-    for item in items if isinstance(items, list) else ():
+    for item in items[:MAX_FEED_ENTRIES] if isinstance(items, list) else ():
         if not isinstance(item, dict):
             continue
         link = item.get("url") or item.get("external_url")

@@ -54,7 +54,13 @@ def sniff_not_html(content: bytes) -> str | None:
     sample = content[:4096]
     if sample and sample.count(0) > max(8, len(sample) // 20):
         return "binary data (many NUL bytes)"
+    if sample and len(sample.translate(None, _TEXT_BYTES)) > max(8, len(sample) // 20):
+        return "binary data (many control bytes)"
     return None
+
+
+# Bytes of text: all but the C0 controls other than tab, LF, FF, CR and ESC (ISO-2022-JP).
+_TEXT_BYTES = bytes(b for b in range(256) if b >= 0x20 or b in (0x09, 0x0A, 0x0C, 0x0D, 0x1B))
 
 
 def extract_article(

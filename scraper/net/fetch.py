@@ -22,7 +22,7 @@ import random
 import time
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
@@ -226,6 +226,10 @@ class _Run:
         self.try_no += 1
 
     def _fail(self, error: ScraperError) -> None:
+        if self.attempts and self.attempts[-1].error is None:
+            # e.g. the last hop of a redirect loop: the record says why the fetch ended
+            last = self.attempts[-1]
+            self.attempts[-1] = replace(last, error=error.code, error_detail=str(error))
         error.attempts = tuple(self.attempts)  # type: ignore[attr-defined]
         raise error
 
