@@ -110,11 +110,11 @@ def test_concurrent_readers_and_fetches_lose_nothing(web: FixtureWeb, tmp_path: 
     try:
         assert wait_for(db.exists, 20)  # the daemon creates the archive on start
         end = time.monotonic() + 8
-        published = False
-        while time.monotonic() < end:
-            if not published and time.monotonic() > end - 5:
+        rounds = 0
+        while rounds < 2 or time.monotonic() < end:
+            if rounds == 1:
                 publish(web, range(370001, 370006))  # new articles mid-run
-                published = True
+            rounds += 1
             for args in (["sql", "SELECT source, count(*) FROM articles GROUP BY 1"],
                          ["fetch", "--allow-private", oneoff],
                          ["status"]):
