@@ -55,7 +55,7 @@ from scraper.decode import decode_html
 from scraper.discover.feeds import parse_feed
 from scraper.discover.index_pages import links_from_index
 from scraper.discover.sitemaps import collect_sitemap_urls, parse_sitemap
-from scraper.errors import ArchiveLockedError, ArchiveMissingError, ContentError, ScraperError
+from scraper.errors import ArchiveLockedError, ArchiveMissingError, ScraperError
 from scraper.models import Capture, FetchAttempt, FetchResult
 from scraper.net.client import make_client
 from scraper.net.politeness import Abandoned, Politeness, host_of
@@ -660,6 +660,3 @@ class _RobotsSkip(Exception):
         super().__init__(status)
         self.status = status
 
-
-# ContentError is re-exported for callers that catch it around a poll
-_ = ContentError
