@@ -164,6 +164,8 @@ def run_sql(
     stack = ExitStack()
     try:
         con = stack.enter_context(archive.connect(read_only=True))
+        # read-only means no file either: COPY … TO, ATTACH, read_csv('/etc/…'), INSTALL
+        con.execute("SET enable_external_access = false")
         con.execute(sql)
     except duckdb.Error as exc:
         stack.close()

@@ -27,6 +27,10 @@ def sql_cmd(query: str, db: Path, fmt: str, write: bool) -> None:
     from scraper.archive.queries import run_sql
     from scraper.render import render
 
+    if not query.strip():
+        from scraper.errors import UsageError
+
+        raise UsageError("empty query: give one SQL statement, e.g. scraper sql \"SELECT count(*) FROM articles\"")
     conf = settings(db)
     columns, rows = run_sql(conf.db, query, read_only=not write, lock_timeout=conf.lock_timeout)
     render(columns, rows, fmt, sys.stdout)
