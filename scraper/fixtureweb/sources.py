@@ -6,8 +6,8 @@ Used by the tests, ``scraper.demo`` and anyone pointing ``scraper poll`` at a lo
         Path("sources.yaml").write_text(render_sources(web.base_url))
 
 Article URL patterns carry the site's path prefix (``/developpez/actu/<id>/``) since every site
-shares one host, 127.0.0.1:<port>. The Developpez source copies the shipped rules but not the
-``developpez`` plugin: its feed filter only accepts ``*.developpez.com`` hosts.
+shares one host, 127.0.0.1:<port>. The Developpez source copies the shipped rules and uses the
+``developpez`` plugin, as the shipped entry does.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ def render_sources(base_url: str, *, poll_interval: str | float = "1m", poll_min
         "      authors: ['[itemprop=creator]']\n"
         "    paywall:\n"
         "      notices: ['La fin de cet article est réservée aux abonnés']\n"
+        "    plugin: developpez\n"
         "  - name: dailyledger\n"
         + common
         + "    language: en\n"

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
 
 from scraper.sources.plugins.base import SourcePlugin
@@ -17,7 +18,9 @@ if TYPE_CHECKING:
     from scraper.discover.feeds import FeedEntry
     from scraper.sources.config import Source
 
-ARTICLE_URL = re.compile(r"^https?://(?:[a-z0-9-]+\.)*developpez\.com/actu/(\d+)(?:/|$)", re.IGNORECASE)
+# News items live under /actu/<id>/ whatever the section's host (the fixture web serves them
+# under a path prefix on 127.0.0.1, so the host is left to the source's domains and patterns).
+ARTICLE_PATH = re.compile(r"/actu/(\d+)(?:/|$)")
 COMMA_MANGLED = "~?"
 
 
@@ -28,8 +31,8 @@ class DeveloppezSource(SourcePlugin):
         return title.replace(COMMA_MANGLED, ",")
 
     def feed_entry_filter(self, entry: FeedEntry) -> bool:
-        return bool(entry.link and ARTICLE_URL.match(entry.link))
+        return bool(entry.link and ARTICLE_PATH.search(urlsplit(entry.link).path))
 
     def article_id(self, source: Source, url: str) -> str | None:
-        m = ARTICLE_URL.match(url)
+        m = ARTICLE_PATH.search(urlsplit(url).path)
         return m.group(1) if m else super().article_id(source, url)
