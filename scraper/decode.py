@@ -60,6 +60,9 @@ _C1_MAP = {
 }
 _C1 = re.compile("[\x80-\x9f]")
 _C1_UTF8 = re.compile(b"\xc2[\x80-\x9f]")  # a C1 control encoded in UTF-8
+# "Ã", "Â" or "â€" encoded in UTF-8 (C3 83, C3 82, C3 A2 E2 82 AC): one regex pass over the
+# bytes, keyed on the C3 lead byte, is several times faster than three substring searches.
+_MOJIBAKE_UTF8 = re.compile(b"\xc3(?:[\x82\x83]|\xa2\xe2\x82\xac)")
 
 
 def _cp1252_fallback(err: UnicodeError) -> tuple[str, int]:
@@ -411,7 +414,7 @@ def decode_html(
     if name == "utf-8" and repaired == 0:
         # Clean UTF-8: look for C1 controls and mojibake in the bytes, which is ten times faster
         # than scanning the str ("Ã" is C3 83, "Â" C3 82, "â€" C3 A2 E2 82 AC).
-        if b"\xc3\x83" in body or b"\xc3\x82" in body or b"\xc3\xa2\xe2\x82\xac" in body:
+        if _MOJIBAKE_UTF8.search(body) is not None:
             text, fixed = fix_double_encoding(text)
             repaired += fixed
         if _C1_UTF8.search(body) is not None:
