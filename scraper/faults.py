@@ -382,6 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     t0 = time.monotonic()
     rows = run_faults(faults)
     render(COLUMNS, [r.as_tuple() for r in rows], args.format, sys.stdout)
+    sys.stdout.flush()
     bad = [r for r in rows if not r.ok]
     print(f"{len(rows)} faults in {time.monotonic() - t0:.1f}s: "
           + ("all survived, 0 lost, 0 duplicates" if not bad else f"{len(bad)} FAILED"), file=sys.stderr)
