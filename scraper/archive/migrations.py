@@ -257,11 +257,37 @@ _V2 = (
     """,
 )
 
+# One row per (url, reason): a feed that changes every poll would otherwise add a row for each
+# of its already-archived entries every time, and the table would grow without bound.
+_V4: tuple[str, ...] = (
+    """
+    CREATE TABLE skips_v4 (
+        url              VARCHAR NOT NULL,
+        source           VARCHAR,
+        reason           VARCHAR NOT NULL,
+        detail           VARCHAR,
+        first_skipped_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp,
+        skipped_at       TIMESTAMPTZ NOT NULL,
+        times            INTEGER NOT NULL DEFAULT 1,
+        PRIMARY KEY (url, reason)
+    )
+    """,
+    """
+    INSERT INTO skips_v4
+    SELECT url, arg_max(source, skipped_at), reason, arg_max(detail, skipped_at),
+           min(skipped_at), max(skipped_at), count(*)
+    FROM skips GROUP BY url, reason
+    """,
+    "DROP TABLE skips",
+    "ALTER TABLE skips_v4 RENAME TO skips",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "articles, versions, responses, fetches, feeds, skips, polls", _V1),
     Migration(2, "views: latest_articles, truncated_per_source_day, access_changes, "
                  "article_revisions, source_activity, quiet_sources", _V2),
     Migration(3, "feed validators, body hash and 304 counts; poll counters", _V3),
+    Migration(4, "skips: one row per (url, reason) with first/last time and count", _V4),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

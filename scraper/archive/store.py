@@ -217,6 +217,7 @@ SKIP_COLUMNS: tuple[tuple[str, str], ...] = (
     ("reason", "VARCHAR"),
     ("detail", "VARCHAR"),
     ("skipped_at", "TIMESTAMPTZ"),
+    ("times", "INTEGER"),
 )
 
 
@@ -545,19 +546,32 @@ def log_fetches(con: duckdb.DuckDBPyConnection, attempts: Iterable[FetchAttempt]
 
 
 def record_skips(con: duckdb.DuckDBPyConnection, skips: Iterable[Skip]) -> int:
-    """Append to ``skips`` why URLs were not fetched; return how many."""
-    rows = [
-        {
-            "url": s.url,
-            "source": s.source,
-            "reason": s.reason,
-            "detail": s.detail,
-            "skipped_at": _utc(s.at),
-        }
-        for s in skips
-    ]
-    bulk_insert(con, "skips", SKIP_COLUMNS, rows)
-    return len(rows)
+    """Record why URLs were not fetched: one row per (url, reason), whose ``skipped_at``,
+    ``detail`` and ``times`` follow the latest skip; return how many skips were recorded."""
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    count = 0
+    for s in skips:
+        count += 1
+        at = _utc(s.at)
+        row = merged.get((s.url, s.reason))
+        if row is None:
+            merged[(s.url, s.reason)] = {"url": s.url, "source": s.source, "reason": s.reason,
+                                         "detail": s.detail, "skipped_at": at, "times": 1}
+        else:
+            row["times"] += 1
+            if at >= row["skipped_at"]:
+                row.update(source=s.source, detail=s.detail, skipped_at=at)
+    if merged:
+        con.execute(
+            f"INSERT INTO skips (url, source, reason, detail, first_skipped_at, skipped_at, times) "
+            f"SELECT url, source, reason, detail, skipped_at, skipped_at, times "
+            f"FROM (SELECT {_unnest_select(SKIP_COLUMNS)}) "
+            "ON CONFLICT (url, reason) DO UPDATE SET source = excluded.source, "
+            "detail = excluded.detail, skipped_at = greatest(skips.skipped_at, excluded.skipped_at), "
+            "times = skips.times + excluded.times",
+            [[row[name] for row in merged.values()] for name, _ in SKIP_COLUMNS],
+        )
+    return count
 
 
 # -- the poller's state -----------------------------------------------------------------------

@@ -45,12 +45,12 @@ def held_by_another_process(path: Path, seconds: float, mode: str = "rw") -> Ite
 
 def _insert(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
-        "INSERT INTO skips (url, reason, skipped_at) VALUES ('https://x.test', 'test', now())"
+        "INSERT INTO fetches (url, status, fetched_at) VALUES ('https://x.test', 200, now())"
     )
 
 
 def _skips(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT count(*) FROM skips").fetchone()
+    row = con.execute("SELECT count(*) FROM fetches").fetchone()
     return int(row[0]) if row else 0
 
 
