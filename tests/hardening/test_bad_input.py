@@ -111,7 +111,7 @@ def test_cli_fetch_of_junk_is_exit_2_and_one_line(junk_url: str, tmp_path: Path)
     assert len(lines) == 1 and lines[0].startswith("error:"), result.output
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.text(min_size=1, max_size=40).filter(lambda s: not s.startswith("-")))
 def test_cli_fetch_of_generated_junk_never_crashes(text: str) -> None:
     try:
