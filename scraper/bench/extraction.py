@@ -18,9 +18,9 @@ import trafilatura
 from scraper.bench.common import CorpusPage, Row, corpus_pages, cores, fmt_rate, target_row
 from scraper.decode import decode_html
 from scraper.errors import ScraperError
-from scraper.extract.article import _final_text, extract_article
+from scraper.extract.article import _final_text, extract_article, sniff_not_html
 from scraper.extract.body import extract_body
-from scraper.extract.document import parse_document
+from scraper.extract.document import MAX_DEPTH, nesting_depth, parse_document
 from scraper.extract.metadata import extract_metadata
 from scraper.paywall.verdict import assess
 
@@ -82,13 +82,39 @@ def pool_rate(pages: Sequence[CorpusPage], workers: int) -> float:
     return len(pages) / elapsed
 
 
-STAGES = ("decode", "parse", "metadata", "body", "paywall", "finish")
+def _spin(n: int) -> int:
+    x = 0
+    for i in range(n):
+        x ^= i
+    return x
+
+
+def parallel_capacity(workers: int, n: int = 3_000_000) -> float:
+    """How many cores' worth of pure CPU ``workers`` processes get right now (ideally
+    ``workers``): the same spin loop alone, then in every worker at once. On a shared machine
+    this is what the pool can hope for."""
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(workers) as pool:
+        pool.map(_spin, [1000] * workers)
+        start = time.perf_counter()
+        pool.map(_spin, [n])
+        alone = time.perf_counter() - start
+        start = time.perf_counter()
+        pool.map(_spin, [n] * workers, chunksize=1)
+        together = time.perf_counter() - start
+    return workers * alone / together
+
+
+STAGES = ("guards", "decode", "parse", "metadata", "body", "paywall", "finish")
 
 
 def breakdown(pages: Sequence[CorpusPage]) -> dict[str, float]:
     """Seconds spent in each stage over ``pages``, calling the stages the way extract_article does."""
     spent = dict.fromkeys(STAGES, 0.0)
     for page in pages:
+        g0 = time.perf_counter()
+        sniff_not_html(page.html)  # the checks extract_article makes before decoding
+        _ = page.html.count(b"<") >= MAX_DEPTH and nesting_depth(page.html) >= MAX_DEPTH
         t0 = time.perf_counter()
         decoded = decode_html(page.html, None)
         t1 = time.perf_counter()
@@ -102,7 +128,7 @@ def breakdown(pages: Sequence[CorpusPage]) -> dict[str, float]:
         t5 = time.perf_counter()
         _final_text(text)
         t6 = time.perf_counter()
-        for stage, seconds in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5), strict=True):
+        for stage, seconds in zip(STAGES, (t0 - g0, t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5), strict=True):
             spent[stage] += seconds
     return spent
 
@@ -123,12 +149,16 @@ def run(quick: bool = False) -> list[Row]:
         )
     ]
     workers = cores()
+    capacity = parallel_capacity(workers)
     rate = pool_rate(kept, workers)
     rows.append(
         target_row(
             f"extract: ours on {workers} cores (pool rate / cores x 1-core rate)",
             fmt_rate(rate), f"{workers} x {fmt_rate(one_core)}", rate / (workers * one_core), ">= 0.85",
-            values={"workers": workers, "pool_rate": rate, "one_core_rate": one_core},
+            note=(f"a CPU spin loop in {workers} processes at once got {capacity:.2f} cores' worth just "
+                  f"before (shared machine); against that capacity the pool reached "
+                  f"{rate / (capacity * one_core):.2f}"),
+            values={"workers": workers, "pool_rate": rate, "one_core_rate": one_core, "capacity": capacity},
         )
     )
     spent = breakdown(kept)

@@ -53,7 +53,7 @@ def test_quick_run_prints_the_table_and_computes_the_ratios(
     assert data["quick"] is True and data["machine"]["cores"] >= 1
     rows = {r["benchmark"]: r for r in data["rows"]}
     targeted = [r for r in rows.values() if r["target"]]
-    assert len(targeted) == 3
+    assert len(targeted) == 4  # 1 core, all cores, rules on all pages, rules where they matched
     assert all(r["ratio"] > 0 and r["met"] in (True, False) for r in targeted)
     shares = [r["ratio"] for name, r in rows.items() if "stage" in name]
     assert sum(shares) == pytest.approx(1.0)
