@@ -12,7 +12,10 @@ same run and on the same decoded text:
 Printed per corpus and overall: token F1 of both texts (bag of words over whitespace tokens,
 precision/recall/F1 averaged over pages; for ``trafilatura_eval``, whose gold is snippets, the
 share of ``with`` snippets found and ``without`` snippets kept, summed over the corpus, as
-trafilatura's own evaluation does); declared-paywall precision/recall against ``paywalled``;
+trafilatura's own evaluation does); declared-paywall precision/recall against ``paywalled``,
+and beside it the precision of the declarations read from ``isAccessibleForFree`` alone (what
+the corpora's ``paywalled`` labels follow: ``article:content_tier`` and source rules are
+declarations here but not there);
 truncation precision, recall and false-positive rate against ``truncation.jsonl``; the pages
 judged wrongly; the mean time per page of ours, of its paywall step and of plain trafilatura.
 No network; the pages are spread over ``--jobs`` processes.
@@ -34,6 +37,10 @@ from typing import Any
 
 DEFAULT_CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 SNIPPET_CORPORA = frozenset({"trafilatura_eval"})
+# Names of the declaration signals, in the engine's precedence order (the first recorded decides).
+DECLARATION_SIGNALS = ("rules:paid-url", "rules:declares-all-paid", "jsonld:isAccessibleForFree",
+                       "microdata:isAccessibleForFree", "meta:content_tier")
+_IAFF = ("jsonld:isAccessibleForFree", "microdata:isAccessibleForFree")
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class Result:
     access: str = "full"
     declared: bool | None = None
     signals: tuple[str, ...] = ()
+    declared_by: str | None = None  # the declaration signal that decided ``declared``: "name (detail)"
     ours_ms: float = 0.0
     paywall_ms: float = 0.0
     plain_ms: float = 0.0
@@ -171,6 +179,9 @@ def run_page(page: Page, plain: bool = True) -> Result:
         result.signals = tuple(
             s.name for s in art.paywall_evidence if s.weight
         ) or art.paywall_signals
+        decided = next((s for s in art.paywall_evidence if s.name.startswith(DECLARATION_SIGNALS)), None)
+        if decided is not None:
+            result.declared_by = f"{decided.name} ({decided.detail})"
     except Exception as exc:  # a page that fails is reported, not fatal
         result.error = f"{type(exc).__name__}: {exc}"
     if plain:
@@ -263,6 +274,7 @@ class Scores:
     snip_ours: SnippetCounts = field(default_factory=SnippetCounts)
     snip_plain: SnippetCounts = field(default_factory=SnippetCounts)
     decl: Counter[str] = field(default_factory=Counter)  # tp fp fn
+    decl_iaff: Counter[str] = field(default_factory=Counter)  # tp fp: isAccessibleForFree-based
     trunc: Counter[str] = field(default_factory=Counter)  # tp fp fn tn
     ours_ms: list[float] = field(default_factory=list)
     paywall_ms: list[float] = field(default_factory=list)
@@ -288,11 +300,20 @@ class Scores:
             self.f1_plain.append(token_prf(r.plain_text, page.expected_text)[2])
         said = r.declared is True
         gold = page.paywalled is True
+        iaff = said and (r.declared_by or "").startswith(_IAFF)
+        if iaff:
+            self.decl_iaff["tp" if gold else "fp"] += 1
         if said and gold:
             self.decl["tp"] += 1
         elif said:
             self.decl["fp"] += 1
-            self.wrong.append(f"declared+  {page.id} (label {page.paywalled})")
+            if iaff:
+                why = "label disagreement: the page does declare it"
+            elif (r.declared_by or "").startswith("meta:content_tier"):
+                why = "content_tier counts as a declaration here, not in the labels"
+            else:
+                why = "source rule"
+            self.wrong.append(f"declared+  {page.id} (label {page.paywalled}; {r.declared_by}: {why})")
         elif gold:
             self.decl["fn"] += 1
             self.wrong.append(f"declared-  {page.id} (we say {r.declared})")
@@ -320,6 +341,7 @@ class Scores:
             mine.fp += theirs.fp
             mine.tn += theirs.tn
         self.decl.update(other.decl)
+        self.decl_iaff.update(other.decl_iaff)
         self.trunc.update(other.trunc)
         self.ours_ms += other.ours_ms
         self.paywall_ms += other.paywall_ms
@@ -338,6 +360,12 @@ class Scores:
         tp, fp, fn = self.decl["tp"], self.decl["fp"], self.decl["fn"]
         return (tp / (tp + fp) if tp + fp else None, tp / (tp + fn) if tp + fn else None)
 
+    def declared_iaff_precision(self) -> float | None:
+        """Precision of the paid declarations read from ``isAccessibleForFree`` (JSON-LD or
+        microdata), the one source the corpora's ``paywalled`` labels follow."""
+        tp, fp = self.decl_iaff["tp"], self.decl_iaff["fp"]
+        return tp / (tp + fp) if tp + fp else None
+
     def truncation_prf(self) -> tuple[float | None, float | None, float | None]:
         tp, fp, fn, tn = (self.trunc[k] for k in ("tp", "fp", "fn", "tn"))
         return (
@@ -354,6 +382,8 @@ class Scores:
             "name": self.name, "pages": self.pages, "errors": self.errors,
             "text_metric": kind, "text_ours": ours, "text_plain": plain,
             "declared_precision": dp, "declared_recall": dr, "declared_counts": dict(self.decl),
+            "declared_iaff_precision": self.declared_iaff_precision(),
+            "declared_iaff_counts": dict(self.decl_iaff),
             "truncation_precision": tp_, "truncation_recall": tr, "truncation_fpr": fpr,
             "truncation_counts": dict(self.trunc),
             "ms_ours": _mean(self.ours_ms), "ms_paywall": _mean(self.paywall_ms),
@@ -387,7 +417,7 @@ def _f(value: float | None, digits: int = 3) -> str:
 def render(per: dict[str, Scores], overall: Scores) -> Iterator[str]:
     head = (
         f"{'corpus':<20} {'pages':>5} {'text':>7} {'ours':>6} {'traf':>6} {'diff':>7} "
-        f"{'decl P':>6} {'decl R':>6} {'trunc P':>7} {'trunc R':>7} {'FPR':>6} "
+        f"{'decl P':>6} {'P iAFF':>6} {'decl R':>6} {'trunc P':>7} {'trunc R':>7} {'FPR':>6} "
         f"{'ms ours':>7} {'ms pw':>6} {'ms traf':>7} {'pw %':>5}"
     )
     yield head
@@ -401,7 +431,8 @@ def render(per: dict[str, Scores], overall: Scores) -> Iterator[str]:
         share = None if not mo or mp is None else 100 * mp / mo
         yield (
             f"{s.name:<20} {s.pages:>5} {kind:>7} {_f(ours):>6} {_f(plain):>6} "
-            f"{('-' if diff is None else f'{diff:+.3f}'):>7} {_f(dp):>6} {_f(dr):>6} "
+            f"{('-' if diff is None else f'{diff:+.3f}'):>7} {_f(dp):>6} "
+            f"{_f(s.declared_iaff_precision()):>6} {_f(dr):>6} "
             f"{_f(tp):>7} {_f(tr):>7} {_f(fpr, 4):>6} {_f(mo, 1):>7} {_f(mp, 2):>6} "
             f"{_f(mt, 1):>7} {_f(share, 1):>5}"
         )
@@ -410,10 +441,15 @@ def render(per: dict[str, Scores], overall: Scores) -> Iterator[str]:
     yield ""
     yield (
         f"truncation: tp={c['tp']} fp={c['fp']} fn={c['fn']} tn={c['tn']}   "
-        f"declared: tp={d['tp']} fp={d['fp']} fn={d['fn']}   errors: {overall.errors}"
+        f"declared: tp={d['tp']} fp={d['fp']} fn={d['fn']} "
+        f"(isAccessibleForFree-based: tp={overall.decl_iaff['tp']} fp={overall.decl_iaff['fp']})   "
+        f"errors: {overall.errors}"
     )
     yield "text: F1 = bag-of-words token F1 vs expected_text, mean over pages; snip-F1 = share of"
     yield "      'with' snippets found vs 'without' snippets kept (trafilatura_eval)."
+    yield "decl P/R = declared paid vs 'paywalled', every declaration source (isAccessibleForFree,"
+    yield "      content_tier locked/metered, source rules); P iAFF = precision of the declarations"
+    yield "      read from isAccessibleForFree only, the one source the labels follow."
     yield "ms pw = paywall step inside ours; pw % = its share of our per-page time."
     if overall.wrong:
         yield ""

@@ -88,3 +88,16 @@ def test_main_without_corpora(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_default_corpora_beside_the_repository() -> None:
     repo = Path(evaluate.__file__).resolve().parents[1]
     assert evaluate.DEFAULT_CORPORA == repo.parent / "shared" / "corpora"
+
+
+def test_declared_precision_by_source_and_label_disagreements() -> None:
+    s = Scores("c")
+    iaff = "jsonld:isAccessibleForFree=false (isAccessibleForFree)"
+    s.add(Result(_page(id="a", paywalled=True), declared=True, declared_by=iaff))
+    s.add(Result(_page(id="b", paywalled=None), declared=True, declared_by=iaff))
+    s.add(Result(_page(id="c", paywalled=None), declared=True,
+                 declared_by="meta:content_tier=metered (article:content_tier)"))
+    assert s.declared_pr() == (pytest.approx(1 / 3), 1.0)
+    assert s.declared_iaff_precision() == 0.5  # the content_tier page is left out
+    assert any("b (label None" in w and "label disagreement" in w for w in s.wrong)
+    assert any("c (label None" in w and "content_tier" in w for w in s.wrong)

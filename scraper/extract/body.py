@@ -1,5 +1,12 @@
 """The article's main text: a source's CSS rules when they match, else trafilatura.
 
+On the generic path, when trafilatura's text is far shorter than the page's own JSON-LD
+``articleBody`` (under half its words, the articleBody at least ``MIN_ARTICLEBODY_WORDS``), the
+articleBody is taken instead (``extractor="jsonld-articlebody"``): the publisher's full text is in
+the HTML we got, while trafilatura found only a caption or a teaser (SCMP: 24 words of 702).
+Only a plain-prose articleBody counts; one written in markup (Markdown links, embed codes, HTML
+blocks) is left alone.
+
 Either way the text has one paragraph per block, paragraphs separated by exactly one blank line,
 whitespace collapsed inside each paragraph. ``node`` is the element the text came from (the
 rule's match, or the page's article container on the generic path) in the document's own tree,
@@ -8,6 +15,7 @@ so the paywall engine can look at what surrounds it.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -20,6 +28,8 @@ from scraper.models import SourceRules
 __all__ = ["Body", "extract_body", "node_text", "article_container", "MIN_RULE_WORDS"]
 
 MIN_RULE_WORDS = 20  # a rule match with fewer words is taken as a miss
+MIN_ARTICLEBODY_WORDS = 150  # a JSON-LD articleBody shorter than this never replaces the text
+ARTICLEBODY_RATIO = 0.5  # ... nor one the extracted text already holds half of
 
 # Dropped from a rule's match before its text is taken.
 NOISE = "script, style, noscript, template, nav, iframe, form, button, select, svg, aside, [hidden]"
@@ -40,7 +50,7 @@ _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 class Body:
     text: str
     node: LexborNode | None
-    extractor: str  # "trafilatura" or "rules:<source>"
+    extractor: str  # "trafilatura", "rules:<source>" or "jsonld-articlebody"
     rules_version: str | None = None
 
 
@@ -55,7 +65,61 @@ def extract_body(doc: Document, rules: SourceRules | None) -> Body:
                 return Body(text, node, f"rules:{rules.name}", rules.rules_version)
             break  # first match wins; too short means the layout changed: fall back
     text = _trafilatura_text(doc)
-    return Body(text, article_container(doc), "trafilatura", None)
+    container = article_container(doc)
+    article_body = jsonld_article_body(doc)
+    if article_body is not None:
+        ab_words = len(article_body.split())
+        if ab_words >= MIN_ARTICLEBODY_WORDS and len(text.split()) < ARTICLEBODY_RATIO * ab_words:
+            return Body(article_body, container, "jsonld-articlebody", None)
+    return Body(text, container, "trafilatura", None)
+
+
+_MARKUP = re.compile(r"\]\(|\[#|\{:|\|\|\||\+\+\+|^#{1,6} |<(?:p|div|br|span|a|img|figure)\b",
+                     re.IGNORECASE | re.MULTILINE)
+_TAG = re.compile(r"<[^>]{0,300}>")
+_SENTENCE_END = re.compile(
+    r"(?:(?<=[.!?…])|(?<=[.!?…][\"”»’)]))\s+(?=[\"“„«¿¡(]?[A-ZÀ-ÖØ-ÞĀ-ſ])"
+)
+_PARA_WORDS = 80  # target paragraph length when the articleBody has no line breaks
+
+
+def jsonld_article_body(doc: Document) -> str | None:
+    """The first plain-prose JSON-LD ``articleBody`` of the page as paragraphs, or None.
+
+    Entities are unescaped and stray inline tags dropped; an articleBody written in markup
+    (Markdown links, ``[#image: ...]`` embeds, ``|||`` captions, HTML blocks) is refused, as its
+    words are not the article's. Paragraphs are the articleBody's own line breaks; without any,
+    sentences are grouped into paragraphs of about ``_PARA_WORDS`` words (the breaks are
+    approximate, the words are the publisher's).
+    """
+    for node in doc.jsonld:
+        value = node.get("articleBody")
+        if not isinstance(value, str) or not value.strip():
+            continue
+        if "&" in value:
+            value = html.unescape(value)
+        if _MARKUP.search(value):
+            return None
+        value = _TAG.sub(" ", value)
+        if "\n" in value:
+            return join_paragraphs(value.split("\n"))
+        return join_paragraphs(_group_sentences(value))
+    return None
+
+
+def _group_sentences(text: str) -> list[str]:
+    paragraphs: list[str] = []
+    current: list[str] = []
+    words = 0
+    for sentence in _SENTENCE_END.split(text):
+        current.append(sentence.strip())
+        words += len(sentence.split())
+        if words >= _PARA_WORDS:
+            paragraphs.append(" ".join(current))
+            current, words = [], 0
+    if current:
+        paragraphs.append(" ".join(current))
+    return paragraphs
 
 
 def node_text(node: LexborNode, *, remove: tuple[str, ...] = ()) -> str:

@@ -16,6 +16,10 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 _JSONLD_TYPES = "script[type='application/ld+json'], script[type='application/json+ld']"
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
+# Old-XHTML wrappers some CMSs put around a script's JSON (Krautreporter, Folha):
+# "//<![CDATA[ ... //]]>", "<![CDATA[ ... ]]>", "/*<![CDATA[*/ ... /*]]>*/", "<!-- ... -->".
+_WRAPPER_OPEN = re.compile(r"^\s*(?:/\*\s*|//\s*)?(?:<!\[CDATA\[|<!--)\s*(?:\*/)?")
+_WRAPPER_CLOSE = re.compile(r"(?:/\*\s*|//\s*)?(?:\]\]>|-->)\s*(?:\*/)?\s*$")
 
 
 @dataclass
@@ -108,6 +112,10 @@ def _jsonld_nodes(tree: LexborHTMLParser) -> Iterator[dict[str, Any]]:
 
 
 def _loads_lenient(raw: str) -> Any:
+    """The JSON in a script's text; tolerates a CDATA or comment wrapper, a trailing semicolon
+    and trailing commas. None when it still does not decode."""
+    if raw.startswith(("<", "/")):
+        raw = _WRAPPER_CLOSE.sub("", _WRAPPER_OPEN.sub("", raw, count=1), count=1).strip()
     for candidate in (raw, _TRAILING_COMMA.sub(r"\1", raw.strip().rstrip(";"))):
         try:
             return json.loads(candidate, strict=False)

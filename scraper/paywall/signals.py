@@ -16,6 +16,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborNode
 
+from scraper.extract.body import jsonld_article_body
 from scraper.extract.document import Document, jsonld_types
 from scraper.models import Signal, SourceRules
 from scraper.paywall import notices
@@ -68,13 +69,14 @@ _RAW_FREE = re.compile(r'"(isAccessibleForFree)"\s*:\s*"?([\w:/.]+)', re.IGNOREC
 
 
 def _free_value_raw(doc: Document) -> tuple[str, bool] | None:
-    """The first ``isAccessibleForFree`` in JSON-LD script text that did not decode as JSON."""
+    """The first ``isAccessibleForFree`` in JSON-LD script text that does not decode as JSON even
+    leniently (AOC's unescaped quotes inside a string): the publisher still declares it."""
     for script in doc.css("script[type='application/ld+json']")[:20]:
         m = _RAW_FREE.search(script.text(deep=True) or "")
         if m:
             parsed = parse_bool(m.group(2))
             if parsed is not None:
-                return m.group(1), parsed
+                return f"{m.group(1)} (in malformed JSON-LD)", parsed
     return None
 
 
@@ -127,7 +129,7 @@ def declaration(doc: Document, rules: SourceRules | None) -> Declaration:
             whole = got
     chosen = whole or part
     if chosen is None and ("ccessibleForFree" in doc.html or "ccessibleforfree" in doc.html):
-        chosen = _free_value_raw(doc)  # JSON-LD the Document could not decode (CDATA-wrapped)
+        chosen = _free_value_raw(doc)  # JSON-LD that no lenient parse decodes
     if chosen is not None:
         value = "true" if chosen[1] else "false"
         found.append(Signal(f"jsonld:isAccessibleForFree={value}", chosen[0], INFO))
@@ -290,6 +292,8 @@ def _find_anchor_in(root: Any, text: str, scope: str) -> LexborNode | None:
                 matches = root.css(f'{scope}:lexbor-contains("{_css_string(snippet)}")')
             except Exception:
                 matches = []
+            # Not the page's JSON-LD: an articleBody taken as the text is also in a <script>.
+            matches = [m for m in matches if m.tag not in _NO_TEXT_TAGS]
             if matches:
                 return matches[-1]
         break
@@ -480,7 +484,7 @@ _GENERIC_BOX_SELECTOR = (
     "[id*=premium-wall i], [class*=premium-barrier i], [class*=premium-content-gate i], "
     "[class*=subscription-wall i], [class*=metered-wall i], [class*=loginwall i], "
     "[class*=login-wall i], [class*=pay-wall i], [class*=offer-wall i], [class*=abo-wall i], "
-    "[class*=plus-wall i]"
+    "[class*=plus-wall i], [class*=pay-barrier i], [id*=pay-barrier i]"
 )
 # Faded, reduced or obfuscated body paragraphs (Zeit, SZ, KStA, OÖN, GA/RP; trafilatura's list).
 REDUCED_SELECTOR = (
@@ -501,12 +505,13 @@ _ALL_BOXES_SELECTOR = (
     "[id*=piano], [class*=poool], [id*=poool], [poool-access-preview], [class*=zephr], "
     "[class*=lp_purchase], amp-access-laterpay, [class*=memberful], [class*=upgrade-cta], "
     "[data-testid=paywall], [class*=mepr-], [class*=faded], [class*=reduced], "
-    "[class*=hide-paid], [class*=Fadeout i], [class*=obfuscated], [class*=blurred]"
+    "[class*=hide-paid], [class*=Fadeout i], [class*=obfuscated], [class*=blurred], "
+    "[class*=pay-barrier i], [id*=pay-barrier i]"
 )
 _GENERIC_KIND = re.compile(
     r"paywall|regwall|reg-wall|registerwall|registrationwall|subscribers?-?only|"
     r"premium-(?:wall|box|teaser|barrier|content-gate)|subscription-wall|metered-wall|"
-    r"login-?wall|pay-wall|offer-wall|abo-wall|plus-wall",
+    r"login-?wall|pay-wall|offer-wall|abo-wall|plus-wall|pay-?barrier",
     re.IGNORECASE,
 )
 # Class/id tokens that look like a paywall fragment but are not a box.
@@ -621,7 +626,7 @@ def dom_signals(
         found = place.region.css(_ALL_BOXES_SELECTOR)
     except Exception:
         found = []
-    vendor_done = generic_done = reduced_done = False
+    vendor_done = generic_done = reduced_done = slot_done = False
     seen = 0
     for node in found:
         if node.tag in _SKIP_TAGS:
@@ -646,19 +651,28 @@ def dom_signals(
         if vendor is not None:
             if vendor_done:
                 continue
-            ok, _, text = _box_check(node, place, body_words)
+            ok, why, text = _box_check(node, place, body_words)
             if ok:
                 out.append(Signal(f"dom:vendor:{vendor[0]}", _box_name(node), vendor[1]))
                 box_text = box_text or text or None
                 vendor_done = True
+            elif why == "label" and not slot_done:
+                out.append(Signal("dom:paywall-slot", _box_name(node), INFO))
+                slot_done = True
             continue
         if generic_done or vendor_done or _NOT_BOX.search(names):
             continue
-        ok, _, text = _box_check(node, place, body_words)
+        ok, why, text = _box_check(node, place, body_words)
         if ok and _OFFER_WORDS.search(text):
             out.append(Signal("dom:paywall-box", _box_name(node), M))
             box_text = box_text or text or None
             generic_done = True
+        elif why == "label" and not slot_done:
+            # An empty wall placeholder where the body stops: the site walls some articles, and
+            # a script fills the slot on full and cut copies alike. Scored only with length
+            # evidence (see verdict.PAID_AND_SHORT).
+            out.append(Signal("dom:paywall-slot", _box_name(node), INFO))
+            slot_done = True
     return out, box_text
 
 
@@ -766,16 +780,38 @@ def _int(value: Any) -> int | None:
     return None
 
 
-def length_signals(doc: Document, body_words: int, description: str | None) -> list[Signal]:
-    out: list[Signal] = []
+FAR_BELOW = 0.3  # "far below" the publisher's own length, for the paid-and-short combination
+
+
+def publisher_lengths(doc: Document) -> tuple[int | None, int]:
+    """(JSON-LD ``wordCount``, words of a plain-prose JSON-LD ``articleBody`` or 0)."""
     declared_count: int | None = None
-    article_body_words = 0
     for node in _article_nodes(doc):
-        if declared_count is None:
-            declared_count = _int(node.get("wordCount"))
-        body = node.get("articleBody")
-        if isinstance(body, str) and not article_body_words:
-            article_body_words = count_words(body)
+        declared_count = _int(node.get("wordCount"))
+        if declared_count is not None:
+            break
+    article_body = jsonld_article_body(doc)  # plain prose only: markup words are not the text's
+    return declared_count, count_words(article_body) if article_body else 0
+
+
+def far_below(lengths: tuple[int | None, int], body_words: int) -> str | None:
+    """A detail when the body has under ``FAR_BELOW`` of the publisher's own length, else None."""
+    declared_count, article_body_words = lengths
+    if declared_count and declared_count >= 150 and body_words < FAR_BELOW * declared_count:
+        return f"{body_words} of {declared_count} words (wordCount)"
+    if article_body_words > 150 and body_words < FAR_BELOW * article_body_words:
+        return f"{body_words} of {article_body_words} words (articleBody)"
+    return None
+
+
+def length_signals(
+    doc: Document,
+    body_words: int,
+    description: str | None,
+    lengths: tuple[int | None, int] | None = None,
+) -> list[Signal]:
+    out: list[Signal] = []
+    declared_count, article_body_words = lengths or publisher_lengths(doc)
     if declared_count and declared_count >= 150 and body_words < 0.5 * declared_count:
         out.append(Signal("length:below-wordcount", f"{body_words} of {declared_count} words", M))
     if article_body_words > 150 and body_words < 0.5 * article_body_words:

@@ -10,7 +10,10 @@ truncated: most declared-paid pages carry the whole text and draw the wall in th
 Declaration precedence (first that speaks wins; every source is still recorded as a signal):
 source rules (``paid_url_patterns``, ``declares_all_paid``) > JSON-LD ``isAccessibleForFree`` on
 the first whole-page node (breadth-first over ``@graph``; a ``hasPart`` element only when no page
-node speaks) > microdata ``itemprop=isAccessibleForFree`` > ``article:content_tier``.
+node speaks) > microdata ``itemprop=isAccessibleForFree`` > ``article:content_tier``. JSON-LD
+wrapped in ``//<![CDATA[ ... ]]>`` or ``<!-- -->`` is decoded (``extract.document``); a value in
+JSON-LD no lenient parse decodes is still read from the raw script text (detail
+``isAccessibleForFree (in malformed JSON-LD)``).
 
 Scoring model
 =============
@@ -42,7 +45,15 @@ signal                             weight  fires when
 ``haspart:selector-offer``         0.5     it matches only a small box, not the body
 ``haspart:selector-full``          -1.0    it holds >= 80% of the extracted words
 ``length:below-wordcount``         0.5     words < 50% of JSON-LD ``wordCount`` (>= 150)
-``length:below-articlebody``       0.5     words < 50% of a JSON-LD ``articleBody`` > 150 words
+``length:below-articlebody``       0.5     words < 50% of a plain-prose JSON-LD ``articleBody``
+                                           > 150 words (Markdown/embed-code bodies don't count)
+``combo:paid-and-short``           0.5     a paywall fact about this article (declared paid,
+                                           or ``dom:paywall-slot``) AND words < 30% of the
+                                           publisher's ``wordCount``/``articleBody``: with the
+                                           length signal it reaches the threshold; neither fact
+                                           alone does (both are common on full pages)
+``dom:paywall-slot``               0       an empty wall placeholder (< 6 words) where the
+                                           body stops; scored only through the combination
 ``length:near-description``        0.5     words <= 1.5 x description words + 10
 ``ending:ellipsis``                0.5     the last prose paragraph ends with … or ...
 ``ending:mid-sentence``            0.25    the last prose paragraph has no final punctuation
@@ -50,7 +61,9 @@ declarations, ``script:vendor:*``  0       recorded for the record, never scored
 =================================  ======  ===================================================
 
 ``truncated`` when the score reaches 1.0: one high-precision signal (1.0) alone, or two
-medium ones (0.5 + 0.5); ``locked`` when, on top of that, fewer than 40 words remain.
+medium ones (0.5 + 0.5); ``locked`` when, on top of that, no more than a lede remains: fewer than
+25 words, or fewer than 40 in at most one prose paragraph (>= 8 words); two real paragraphs are
+a truncated body, however short.
 Confidence in the access verdict: for truncated/locked, ``min(1, 0.5 + score / 4)``
 (0.75 at the threshold, 1.0 at score 2); for full, ``0.95 - 0.4 x score`` clipped to [0.5, 0.99]
 (a hasPart selector holding the body gives 0.99; sub-threshold evidence lowers it).
@@ -71,7 +84,10 @@ from scraper.models import PaywallVerdict, Signal, SourceRules
 from scraper.paywall import notices, signals
 
 THRESHOLD = 1.0
-LOCKED_WORDS = 40
+PAID_AND_SHORT = 0.5
+LOCKED_WORDS = 40  # locked: under this many words, in at most one prose paragraph ...
+LEDE_WORDS = 25  # ... or under this many words in any shape (a headline and a sentence)
+PROSE_PARAGRAPH_WORDS = 8  # a paragraph this long is prose, not a label or a headline
 _NOTICE_MAX_CHARS = 1000
 
 
@@ -84,10 +100,37 @@ def score(found: tuple[Signal, ...] | list[Signal]) -> float:
     return round(sum(s.weight for s in found), 4)
 
 
-def decide(total: float, words: int) -> tuple[str, float]:
-    """(access, confidence) from the summed score and the words left in the text."""
+def paid_and_short(
+    declared: bool | None, found: list[Signal], short: str | None
+) -> Signal | None:
+    """``combo:paid-and-short``: the page says this article is walled (a paid declaration, or an
+    empty wall placeholder where the body stops) AND the body holds under 30% of the publisher's
+    own length. Either fact alone is common on full pages; together they mean the wall is in the
+    served HTML. Weighs ``PAID_AND_SHORT``, so with the length signal it reaches the threshold."""
+    if short is None:
+        return None
+    if declared is True:
+        why = "declared paid"
+    else:
+        slot = next((s for s in found if s.name == "dom:paywall-slot"), None)
+        if slot is None:
+            return None
+        why = f"empty wall slot {slot.detail}"
+    return Signal("combo:paid-and-short", f"{why}; {short}", PAID_AND_SHORT)
+
+
+def prose_paragraphs(text: str) -> int:
+    return sum(1 for p in text.split("\n") if len(p.split()) >= PROSE_PARAGRAPH_WORDS)
+
+
+def decide(total: float, words: int, paragraphs: int = 1) -> tuple[str, float]:
+    """(access, confidence) from the summed score, the words left in the text and its number of
+    prose paragraphs. Locked means no body beyond a headline or lede: fewer than ``LEDE_WORDS``
+    words, or fewer than ``LOCKED_WORDS`` in at most one prose paragraph; two real paragraphs
+    (SPIEGEL+'s 34-word teaser) are a truncated body."""
     if total >= THRESHOLD:
-        access = "locked" if words < LOCKED_WORDS else "truncated"
+        lede = words < LEDE_WORDS or (words < LOCKED_WORDS and paragraphs <= 1)
+        access = "locked" if lede else "truncated"
         return access, round(min(1.0, 0.5 + total / 4), 3)
     return "full", round(min(0.99, max(0.5, 0.95 - 0.4 * total)), 3)
 
@@ -143,12 +186,17 @@ def assess(
     found.extend(dom)
     dom_notice, dom_notice_text = signals.dom_notice_signals(place, named)
     found.extend(dom_notice)
-    found.extend(signals.length_signals(doc, body_words, description))
+    lengths = signals.publisher_lengths(doc)
+    found.extend(signals.length_signals(doc, body_words, description, lengths))
     found.extend(signals.ending_signals(text))
     found.extend(signals.script_signals(doc))
 
+    combo = paid_and_short(decl.declared, found, signals.far_below(lengths, body_words))
+    if combo is not None:
+        found.append(combo)
+
     total = score(found)
-    access, confidence = decide(total, body_words)
+    access, confidence = decide(total, body_words, prose_paragraphs(text))
     if access != "full" and notice_text is None:
         notice_text = (dom_notice_text or box_text or None)
         if notice_text:

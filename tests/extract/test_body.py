@@ -100,3 +100,66 @@ def test_node_text_with_bad_remove_selector() -> None:
     assert node is not None
     assert node_text(node, remove=("p[[[",)) == "one\n\ntwo"
     assert MIN_RULE_WORDS == 20
+
+
+def _ld_page(article_body: str, visible: str) -> str:
+    import json
+
+    data = json.dumps({"@type": "NewsArticle", "articleBody": article_body})
+    return (f'<html><head><script type="application/ld+json">{data}</script></head>'
+            f"<body><article>{visible}</article></body></html>")
+
+
+WORDS = "minister defended plan before parliament citing new figures housing costs rents rose".split()
+
+
+def sentences(n: int, seed: int = 0) -> list[str]:
+    """n distinct sentences (trafilatura drops repeated paragraphs and would read a short page's
+    JSON-LD itself, so the pages below are not built from one repeated sentence)."""
+    out = []
+    for i in range(n):
+        words = [WORDS[(i * 7 + j * 3 + seed) % len(WORDS)] for j in range(12)]
+        out.append(f"In {1900 + i + seed} the " + " ".join(words) + ".")
+    return out
+
+
+@pytest.fixture
+def caption_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """trafilatura finds only a caption (SCMP); on a tiny page it would read the JSON-LD itself."""
+    from scraper.extract import body
+
+    monkeypatch.setattr(body, "_trafilatura_text", lambda doc: "A photo caption. Photo: AP")
+
+
+@pytest.mark.usefixtures("caption_only")
+def test_far_longer_articlebody_replaces_a_caption() -> None:
+    article_body = " ".join(sentences(20))  # 300 words, no line breaks
+    doc = parse_document(_ld_page(article_body, "<p>A photo caption. Photo: AP</p>"))
+    body = extract_body(doc, None)
+    assert body.extractor == "jsonld-articlebody"
+    assert body.text.split() == article_body.split()
+    paragraphs = body.text.split("\n\n")
+    assert len(paragraphs) > 1 and all(p.endswith(".") for p in paragraphs)  # split at sentences
+
+
+@pytest.mark.usefixtures("caption_only")
+def test_articlebody_line_breaks_are_paragraphs() -> None:
+    lines = sentences(15)
+    article_body = "\n".join(" ".join(lines[i : i + 3]) for i in range(0, 15, 3)) + " &amp; more"
+    doc = parse_document(_ld_page(article_body, "<p>Short.</p>"))
+    body = extract_body(doc, None)
+    assert body.extractor == "jsonld-articlebody"
+    assert len(body.text.split("\n\n")) == 5 and body.text.endswith("& more")
+
+
+def test_articlebody_kept_out_when_the_text_has_half_of_it_or_it_is_markup() -> None:
+    visible = "".join(f"<p>{s}</p>" for s in sentences(12, seed=50))  # 180 words
+    doc = parse_document(_ld_page(" ".join(sentences(20)), visible))
+    assert extract_body(doc, None).extractor == "trafilatura"
+
+
+@pytest.mark.usefixtures("caption_only")
+def test_markup_articlebody_is_refused() -> None:
+    markdown = " ".join(f"[{s}](https://x.example/{i})" for i, s in enumerate(sentences(20)))
+    doc = parse_document(_ld_page(markdown, "<p>A photo caption.</p>"))
+    assert extract_body(doc, None).extractor == "trafilatura"

@@ -3,8 +3,9 @@
 Runs only the pages that carry paywall labels worth checking (every page labelled truncated,
 every page with a declaration label, every hand-checked full page), our extractor only, on two
 processes: a few seconds. ``make eval`` measures everything, with plain trafilatura beside it.
-Measured on all 1,297 pages: truncation precision 0.923, recall 0.857, FPR 0.0008; declared
-precision 0.940, recall 1.000.
+Measured on all 1,297 pages: truncation precision 1.000, recall 0.929 (13 of 14), FPR 0.0000;
+declared precision 0.940 (0.979 for the declarations read from isAccessibleForFree, the labels'
+one source), recall 1.000.
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ def test_no_page_fails(overall) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_truncation_recall(overall) -> None:  # type: ignore[no-untyped-def]
-    assert overall.truncation_prf()[1] >= 0.85, overall.wrong
+    assert overall.truncation_prf()[1] >= 0.92, overall.wrong
+
+
+def test_truncation_precision(overall) -> None:  # type: ignore[no-untyped-def]
+    assert overall.truncation_prf()[0] >= 0.92, overall.wrong
 
 
 def test_truncation_false_positive_rate(overall) -> None:  # type: ignore[no-untyped-def]
@@ -45,6 +50,8 @@ def test_declared_precision_and_recall(overall) -> None:  # type: ignore[no-unty
     precision, recall = overall.declared_pr()
     assert precision is not None and precision >= 0.92, overall.wrong
     assert recall is not None and recall >= 0.98, overall.wrong
+    iaff = overall.declared_iaff_precision()
+    assert iaff is not None and iaff >= 0.96, overall.wrong
 
 
 def test_text_f1_on_gold_text(overall) -> None:  # type: ignore[no-untyped-def]

@@ -126,3 +126,32 @@ def test_declaration_alone_never_truncates(article_html: str, article_text: str)
     assert text == article_text
     assert "jsonld:isAccessibleForFree=false" in names(verdict)
     assert PROSE in text
+
+
+@pytest.mark.parametrize(
+    "wrapped",
+    [
+        '//<![CDATA[\n{"@type":"NewsArticle","isAccessibleForFree":"False","wordCount":900}\n//]]>',
+        '\n  <![CDATA[\n  {"@type":"NewsArticle","isAccessibleForFree":false,"wordCount":900}\n  ]]>\n',
+        '/*<![CDATA[*/{"@type":"NewsArticle","isAccessibleForFree":false,"wordCount":900}/*]]>*/',
+        '<!-- {"@type":"NewsArticle","isAccessibleForFree":false,"wordCount":900} -->',
+    ],
+)
+def test_wrapped_jsonld_is_decoded_as_json(wrapped: str) -> None:
+    doc = page("<p>x</p>", f'<script type="application/ld+json">{wrapped}</script>')
+    [node] = doc.jsonld  # decoded: wordCount and hasPart work too, not only the declaration
+    assert node["wordCount"] == 900
+    decl = declaration(doc, None)
+    assert decl.declared is True
+    assert [s.detail for s in decl.signals] == ["isAccessibleForFree"]
+
+
+def test_malformed_jsonld_declaration_is_read_from_the_raw_text() -> None:
+    # AOC: an unescaped <img ...="..."> inside a string; no lenient parse decodes it.
+    raw = ('{"@type":"NewsArticle","image":{"url":"<img width="300" src="a.jpg" />"},'
+           '"isAccessibleForFree":"false"}')
+    doc = page("<p>x</p>", f'<script type="application/ld+json">{raw}</script>')
+    assert doc.jsonld == []
+    decl = declaration(doc, None)
+    assert decl.declared is True
+    assert decl.signals[0].detail == "isAccessibleForFree (in malformed JSON-LD)"

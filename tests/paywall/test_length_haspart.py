@@ -102,3 +102,39 @@ def test_two_medium_signals_truncate(article_html: str) -> None:
     verdict, _ = judge(doc, text)
     assert {"length:below-wordcount", "ending:ellipsis"} <= scored(verdict)
     assert verdict.access == "truncated"
+
+
+def test_markup_articlebody_is_not_a_length(article_text: str, article_html: str) -> None:
+    body = " ".join(f"[{PROSE}](https://x.example/{i}){{: target=\"_blank\"}}" for i in range(20))
+    doc = page(f"<article>{article_html}</article>", ld({"@type": "NewsArticle", "articleBody": body}))
+    verdict, _ = judge(doc, article_text)
+    assert "length:below-articlebody" not in names(verdict)
+
+
+# combo:paid-and-short: a paywall fact AND a body under 30% of the publisher's own length.
+LEDE = "The council met on Tuesday night to vote on the budget for the coming year, officials said."
+
+
+@pytest.mark.parametrize(
+    ("data", "slot", "access"),
+    [
+        ({"isAccessibleForFree": False, "wordCount": 900}, "", "locked"),  # declared + far below
+        ({"wordCount": 900}, "<div id='inline-paywall-container'></div>", "locked"),  # empty slot
+        ({"isAccessibleForFree": False}, "", "full"),  # the declaration alone never is
+        ({"wordCount": 900}, "", "full"),  # the length alone stays below the threshold
+        ({"isAccessibleForFree": False, "wordCount": 120}, "", "full"),  # short articles prove nothing
+    ],
+)
+def test_paid_and_short(data: dict[str, object], slot: str, access: str) -> None:
+    doc = page(f"<article><h1>Budget</h1><p>{LEDE}</p>{slot}</article>",
+               ld({"@type": "NewsArticle", **data}))
+    verdict, _ = judge(doc, f"Budget\n\n{LEDE}")
+    assert verdict.access == access
+    assert ("combo:paid-and-short" in scored(verdict)) is (access != "full")
+
+
+def test_empty_slot_after_a_full_body_is_only_recorded(article_text: str, article_html: str) -> None:
+    doc = page(f"<article>{article_html}<div class='paywall'></div></article>",
+               ld({"@type": "NewsArticle", "wordCount": 200}))
+    verdict, _ = judge(doc, article_text)
+    assert "dom:paywall-slot" in names(verdict) and verdict.access == "full"

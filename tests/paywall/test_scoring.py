@@ -39,3 +39,12 @@ def test_locked_needs_signal_and_little_text() -> None:
 )
 def test_confidence(total: float, confidence: float) -> None:
     assert decide(total, 500)[1] == pytest.approx(confidence)
+
+
+def test_locked_is_at_most_a_lede() -> None:
+    from scraper.paywall.verdict import LEDE_WORDS, prose_paragraphs
+
+    assert decide(THRESHOLD, LEDE_WORDS - 1, paragraphs=3)[0] == "locked"  # headline + a sentence
+    assert decide(THRESHOLD, LOCKED_WORDS - 1, paragraphs=1)[0] == "locked"  # one lede paragraph
+    assert decide(THRESHOLD, 34, paragraphs=2)[0] == "truncated"  # SPIEGEL+: two real paragraphs
+    assert prose_paragraphs("Title\n\nOne sentence of the lede, long enough to be prose.") == 1
