@@ -101,7 +101,7 @@ def test_paywalled_sources_have_a_truncated_fixture(sources: Any) -> None:
             for versions in EXPECTED.get(source.name, {}).values()
             for version in versions.values()
         }
-        # "locked" is the engine's word for a teaser under 40 words (the hand-written SPIEGEL+ page)
+        # a teaser counts whether the engine calls it truncated or (at most a lede) locked
         assert accesses & {"truncated", "locked"}, f"{source.name} has paywall rules but no truncated fixture"
 
 
