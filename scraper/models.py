@@ -39,6 +39,7 @@ class FetchResult:
     fetched_at: datetime
     elapsed_ms: float
     attempts: tuple[FetchAttempt, ...] = ()
+    truncated: bool = False  # the body was cut at the size limit (only when fetch(truncate=True))
 
     def header(self, name: str) -> str | None:
         name = name.lower()

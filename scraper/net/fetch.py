@@ -61,8 +61,13 @@ def fetch(
     sleep: Callable[[float], None] = time.sleep,
     check_url: CheckURL | None = None,
     rand: Callable[[], float] = random.random,
+    truncate: bool = False,
 ) -> FetchResult:
     """GET ``url`` and return its 2xx (or 304) response with the body read within limits.
+
+    With ``truncate`` a body past ``settings.max_bytes`` is cut at the limit (the result says
+    ``truncated``) instead of raising BodyTooLargeError: for files such as robots.txt, of which
+    a reader must take the first part (RFC 9309 asks for at least 500 KiB).
 
     ``headers`` are added to the client's (e.g. ``If-None-Match`` / ``If-Modified-Since`` for a
     conditional GET: a 304 comes back as a result with empty content). ``check_url`` is called on
@@ -76,6 +81,7 @@ def fetch(
     for 429 and 5xx); FetchError (``net:timeout``, ``net:connect``, ``net:reset``…) otherwise.
     """
     run = _Run(client, settings, source, sleep, check_url, rand)
+    run.truncate = truncate
     run.secrets = secret_values(headers or {})
     try:
         start = validate_url(url)
@@ -95,6 +101,7 @@ class _Outcome:
     error: ScraperError | None = None
     fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     elapsed_ms: float = 0.0
+    truncated: bool = False
 
 
 class _Run:
@@ -118,6 +125,7 @@ class _Run:
         self.attempts: list[FetchAttempt] = []
         self.try_no = 1
         self.secrets: tuple[str, ...] = ()
+        self.truncate = False
 
     # -- the loop -------------------------------------------------------------------------
     def go(self, start: str, headers: dict[str, str]) -> FetchResult:
@@ -174,6 +182,7 @@ class _Run:
                     fetched_at=out.fetched_at,
                     elapsed_ms=out.elapsed_ms,
                     attempts=tuple(self.attempts),
+                    truncated=out.truncated,
                 )
 
             code = f"http:{status}"
@@ -353,20 +362,30 @@ class _Run:
         encoding = resp.headers.get("content-encoding", "identity")
         decoder = make_decoder(encoding, limit, url)
         length = resp.headers.get("content-length", "")
-        if isinstance(decoder, _Identity) and length.isdigit() and int(length) > limit:
+        if (isinstance(decoder, _Identity) and length.isdigit() and int(length) > limit
+                and not self.truncate):
             raise _too_large(url, limit, f"Content-Length {length}")
         if resp.is_stream_consumed:  # a transport that read the body already (e.g. a mock)
             out.nbytes = len(resp.content)
             if out.nbytes > limit:
+                if self.truncate:
+                    out.truncated = True
+                    return resp.content[:limit]
                 raise _too_large(url, limit, f"{out.nbytes} bytes")
             return resp.content
         parts: list[bytes] = []
+        kept = 0
         for raw in resp.iter_raw():
             for chunk in decoder.feed(raw):
                 out.nbytes += len(chunk)
                 if out.nbytes > limit:
+                    if self.truncate:
+                        parts.append(chunk[: limit - kept])
+                        out.truncated = True
+                        return b"".join(parts)
                     raise _too_large(url, limit, f"{out.nbytes}+ bytes read")
                 parts.append(chunk)
+                kept += len(chunk)
             if time.monotonic() > deadline:
                 raise FetchError(
                     f"{url} took longer than total_timeout ({self.settings.total_timeout:g}s) "
@@ -376,8 +395,13 @@ class _Run:
         for chunk in decoder.flush():
             out.nbytes += len(chunk)
             if out.nbytes > limit:
+                if self.truncate:
+                    parts.append(chunk[: limit - kept])
+                    out.truncated = True
+                    return b"".join(parts)
                 raise _too_large(url, limit, f"{out.nbytes}+ bytes read")
             parts.append(chunk)
+            kept += len(chunk)
         return b"".join(parts)
 
 

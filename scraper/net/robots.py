@@ -2,7 +2,8 @@
 
 RFC 9309 reading of failures: a 4xx (no robots.txt) allows everything; a 5xx or a network
 failure means "unreachable" and disallows everything for a short while. A file past
-``MAX_ROBOTS_BYTES`` is read up to the limit. ``Crawl-delay`` is returned for the caller's
+``MAX_ROBOTS_BYTES`` is parsed up to the limit (its last, cut line dropped), as RFC 9309 §2.5
+asks of a parser limit of at least 500 KiB. ``Crawl-delay`` is returned for the caller's
 politeness slot.
 """
 
@@ -86,7 +87,7 @@ class RobotsCache:
         conf = replace(settings, max_bytes=MAX_ROBOTS_BYTES, retries=min(settings.retries, 1))
         now = self.clock()
         try:
-            result = fetch(self.client, url, conf, source=source)
+            result = fetch(self.client, url, conf, source=source, truncate=True)
         except HTTPStatusError as exc:
             self.attempts.extend(getattr(exc, "attempts", ()))
             if 400 <= exc.status < 500:
@@ -101,7 +102,11 @@ class RobotsCache:
             log.info("robots unreachable", extra={"url": url, "error": exc.code})
             return RobotsRules(host, None, now + TTL_UNREACHABLE, disallow_all=True, status="unreachable")
         self.attempts.extend(result.attempts)
-        text = result.content.decode("utf-8", errors="replace")
+        body = result.content
+        if result.truncated:
+            body = body[: body.rfind(b"\n") + 1]  # the cut line is incomplete
+            log.info("robots.txt cut at the size limit", extra={"url": url, "bytes": MAX_ROBOTS_BYTES})
+        text = body.decode("utf-8", errors="replace")
         try:
             parser = Protego.parse(text)
         except Exception:  # protego is lenient, but a hostile file must not stop polling
