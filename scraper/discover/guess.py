@@ -148,6 +148,9 @@ def guess_article_pattern(urls: Sequence[str], site_domain: str) -> ArticlePatte
         host_re = r"(?:[a-z0-9-]+\.)?" + re.escape(site_domain)
         if all(h != site_domain for h in hosts):
             host_re = r"[a-z0-9-]+\." + re.escape(site_domain)
+    ports = {urlsplit(url).port for url, _, _ in members}
+    if ports != {None}:  # a site on an explicit port (a local test server): keep it in the pattern
+        host_re += ":" + str(ports.pop()) if len(ports) == 1 else r"(?::\d+)?"
     include = "^https?://" + host_re + "/" + "/".join(pieces) + tail
     article_id = None
     if id_index is not None:
@@ -225,7 +228,7 @@ def discover(homepage_url: str, fetch: Fetch) -> dict[str, object]:
 
     sitemaps: list[dict[str, object]] = []
     robots = _safe_fetch(fetch, origin + "/robots.txt", notes)
-    for url in robots_sitemaps(_decode(robots)) if robots else []:
+    for url in robots_sitemaps(_decode(robots), origin + "/robots.txt") if robots else []:
         sitemaps.append({"url": url})
     for sm in sitemaps:
         body = _safe_fetch(fetch, str(sm["url"]), notes)

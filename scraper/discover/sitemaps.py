@@ -149,8 +149,10 @@ def _entry(el: Element, base: str) -> SitemapUrl | None:
     )
 
 
-def robots_sitemaps(robots_txt: str) -> list[str]:
-    """The ``Sitemap:`` URLs of a robots.txt, in order, without duplicates."""
+def robots_sitemaps(robots_txt: str, base_url: str | None = None) -> list[str]:
+    """The ``Sitemap:`` URLs of a robots.txt, in order, without duplicates. The standard wants
+    them absolute; a relative one is resolved against ``base_url`` (the robots.txt URL) when
+    given, else dropped."""
     out: list[str] = []
     for raw in robots_txt.splitlines():
         line = raw.strip()
@@ -160,6 +162,8 @@ def robots_sitemaps(robots_txt: str) -> list[str]:
         value = value.strip()
         if " #" in value:
             value = value.split(" #", 1)[0].strip()
+        if base_url and value and not urlsplit(value).scheme:
+            value = urljoin(base_url, value)
         if urlsplit(value).scheme in ("http", "https") and value not in out:
             out.append(value)
     return out
