@@ -36,7 +36,7 @@ import httpcore
 import httpx
 
 from scraper.errors import BlockedURLError, FetchError
-from scraper.net.urls import is_public_ip
+from scraper.net.urls import refuse_private
 from scraper.settings import Settings
 
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -130,13 +130,7 @@ class GuardedBackend(httpcore.NetworkBackend):
         allow_private = policy.allow_private if policy is not None else self.allow_private
         addresses = resolve_host(host, port)
         if not allow_private:
-            for address in addresses:
-                if not is_public_ip(address):
-                    raise BlockedURLError(
-                        f"refused {host!r}: it resolves to the non-public address {address} "
-                        "(set allow_private to fetch loopback or private hosts)",
-                        code="policy:private-address",
-                    )
+            refuse_private(host, addresses)
         last: Exception | None = None
         for address in addresses:  # connect to an address we checked, never re-resolve
             try:

@@ -21,7 +21,7 @@ import logging
 import random
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
@@ -374,34 +374,30 @@ class _Run:
                 raise _too_large(url, limit, f"{out.nbytes} bytes")
             return resp.content
         parts: list[bytes] = []
-        kept = 0
-        for raw in resp.iter_raw():
-            for chunk in decoder.feed(raw):
+
+        def take(chunks: Iterable[bytes]) -> bool:
+            """Keep ``chunks`` within the limit; True once the body was cut at it."""
+            for chunk in chunks:
                 out.nbytes += len(chunk)
                 if out.nbytes > limit:
-                    if self.truncate:
-                        parts.append(chunk[: limit - kept])
-                        out.truncated = True
-                        return b"".join(parts)
-                    raise _too_large(url, limit, f"{out.nbytes}+ bytes read")
+                    if not self.truncate:
+                        raise _too_large(url, limit, f"{out.nbytes}+ bytes read")
+                    parts.append(chunk[: len(chunk) - (out.nbytes - limit)])
+                    out.truncated = True
+                    return True
                 parts.append(chunk)
-                kept += len(chunk)
+            return False
+
+        for raw in resp.iter_raw():
+            if take(decoder.feed(raw)):
+                return b"".join(parts)
             if time.monotonic() > deadline:
                 raise FetchError(
                     f"{url} took longer than total_timeout ({self.settings.total_timeout:g}s) "
                     "to send its body (settings.total_timeout / SCRAPER_TOTAL_TIMEOUT)",
                     code="net:timeout",
                 )
-        for chunk in decoder.flush():
-            out.nbytes += len(chunk)
-            if out.nbytes > limit:
-                if self.truncate:
-                    parts.append(chunk[: limit - kept])
-                    out.truncated = True
-                    return b"".join(parts)
-                raise _too_large(url, limit, f"{out.nbytes}+ bytes read")
-            parts.append(chunk)
-            kept += len(chunk)
+        take(decoder.flush())
         return b"".join(parts)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
@@ -149,6 +149,11 @@ def check_public_address(
     except (socket.gaierror, UnicodeError) as exc:
         raise FetchError(f"cannot resolve host {host!r}: {exc}", code="net:dns") from None
     addresses = sorted({str(info[4][0]) for info in infos})
+    refuse_private(host, addresses)
+
+
+def refuse_private(host: str, addresses: Iterable[str]) -> None:
+    """Raise BlockedURLError (``policy:private-address``) if any address of ``host`` is not public."""
     for address in addresses:
         if not is_public_ip(address):
             raise BlockedURLError(
