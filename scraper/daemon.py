@@ -4,8 +4,9 @@ What is due lives in the archive (``feeds.next_poll_at``), so a job only asks
 :func:`scraper.poll.poll_source` to poll what is due; a restart loses nothing. One job per
 enabled source fires every ``poll_interval.min`` seconds (the shortest interval the adaptive
 schedule may choose) with jitter, ``max_instances=1`` and coalescing, so a slow source never
-piles up runs nor delays another. A second job flushes writes kept while another process held
-the archive.
+piles up runs nor delays another. Writes go through the poll context's archive writer thread
+(one ``Archive.write`` for what all sources handed it, at most every ``write_interval``); a
+second job also flushes writes kept while another process held the archive.
 
 Shutdown (SIGINT/SIGTERM, or :meth:`Daemon.stop`): no new job starts, waiting fetches are
 abandoned, running ones end within ``grace`` seconds, then every buffered write is flushed

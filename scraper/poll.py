@@ -5,7 +5,9 @@
       | skip: already archived and not updated since | robots.txt disallowed   -> skips
       | fetch: host lanes in a thread pool (politeness slot per host, 429/503 pause the host)
       | extract: in the collector, or in a process pool when the poll is large
-      | store: one Archive.write per batch (captures + fetch log + skips + feed state)
+      | store: batches (captures + fetch log + skips + feed state) go to the archive writer
+        thread, which writes what every source handed it in one Archive.write at most every
+        ``write_interval`` seconds; a source's poll waits only for its last batch
 
 Concurrency: every source polls in its own thread; a page fetch runs in a *host lane*, a task of
 the shared fetch pool that takes the host's URLs one after another, so at most ``concurrency``
@@ -79,7 +81,9 @@ TRANSIENT = ("net:", "http:429", "http:5")  # failures worth another try at the 
 class PollOptions:
     force: bool = False  # poll every feed now, due or not (``scraper poll``)
     workers: int = 32  # fetch threads shared by all sources
-    batch_size: int = 100  # captures per archive write
+    batch_size: int = 100  # captures per batch handed to the archive writer
+    write_interval: float = 0.5  # the writer thread writes at most this often (unless waited on)
+    write_captures: int = 1000  # ... or as soon as this many captures wait
     process_threshold: int = 24  # extract in worker processes when a poll fetches this many pages
     processes: int | None = None  # worker processes (default: CPU count)
     recheck_limit: int = 50  # re-checks of truncated/locked articles per source poll
@@ -113,7 +117,7 @@ class PollSummary:
 # -- writes -----------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class Batch:
     """What one write stores, in one transaction."""
 
@@ -124,6 +128,8 @@ class Batch:
     feeds: list[FeedState] = field(default_factory=list)
     poll: Callable[[], dict[str, Any]] | None = None  # the polls row, built once stored
     outcomes: list[StoreOutcome] | None = None  # set once stored (reset if the write fails)
+    error: BaseException | None = None  # why the last write of it failed (not a lock)
+    attempted: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def apply(self, con: duckdb.DuckDBPyConnection) -> None:
         outcomes = store_captures(con, self.captures)
@@ -146,55 +152,165 @@ class Batch:
 
 class WriteBuffer:
     """Batches waiting for the archive. :meth:`flush` writes them all in one transaction; if
-    another process holds the file past the lock timeout they stay here for the next flush."""
+    another process holds the file past the lock timeout they stay here for the next flush.
 
-    def __init__(self, archive: Archive) -> None:
+    With :meth:`start`, a writer thread does the flushing: :meth:`submit` hands a batch over
+    and returns at once (or, with ``wait``, once the batch has been tried), and the thread
+    writes whatever all sources submitted meanwhile in one ``Archive.write``. It writes at
+    most every ``interval`` seconds (sooner when ``max_captures`` are waiting or a caller
+    waits), so the file stays free between writes for other processes, and after a lock
+    timeout it leaves the file alone for ``retry_after`` seconds unless a caller waits."""
+
+    def __init__(self, archive: Archive, *, interval: float = 0.5, max_captures: int = 1000,
+                 retry_after: float = 1.0) -> None:
         self.archive = archive
+        self.interval = interval
+        self.max_captures = max_captures
+        self.retry_after = retry_after
         self._pending: list[Batch] = []
+        self._inflight: list[Batch] = []
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._waiting: set[Batch] = set()  # batches whose submit(wait=True) waits
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self._last_write = 0.0  # monotonic end of the writer thread's last attempt
+        self._hold_until = 0.0  # no background retry before this (after a lock timeout)
 
     def add(self, batch: Batch) -> None:
         if not batch.empty():
             with self._lock:
                 self._pending.append(batch)
+                self._wake.notify()
 
     def __len__(self) -> int:
         with self._lock:
             return len(self._pending)
 
     def pending_urls(self) -> set[str]:
+        """URLs fetched but not yet committed (waiting, or being written now)."""
         with self._lock:
-            return {c.url for b in self._pending for c in b.captures}
+            return {c.url for b in (*self._pending, *self._inflight) for c in b.captures}
 
+    # -- the writer thread -------------------------------------------------------------------
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(target=self._run, name="archive-writer", daemon=True)
+                self._thread.start()
+
+    def close(self, timeout: float | None = None) -> None:
+        """Stop the writer thread after its current write; what is pending stays pending."""
+        with self._lock:
+            self._closed = True
+            self._wake.notify_all()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def submit(self, batch: Batch, *, wait: bool = False) -> None:
+        """Hand ``batch`` to the writer; with ``wait``, return once it has been tried (stored,
+        or kept pending because the archive stayed locked). Without a writer thread (or once
+        closed), ``wait`` flushes in the caller's thread."""
+        if batch.empty():
+            batch.attempted.set()
+            return
+        with self._lock:
+            threaded = self._thread is not None and not self._closed
+            self._pending.append(batch)
+            if wait and threaded:
+                self._waiting.add(batch)
+            self._wake.notify()
+        if not wait:
+            return
+        if not threaded:
+            self.flush()
+            return
+        try:
+            while not batch.attempted.wait(0.5):
+                with self._lock:
+                    if self._closed or self._thread is None or not self._thread.is_alive():
+                        break
+            if not batch.attempted.is_set():
+                self.flush()
+        finally:
+            with self._lock:
+                self._waiting.discard(batch)
+
+    def _due(self, now: float) -> float | None:
+        """Seconds until the writer should flush (0: now), None while idle. Holds _lock."""
+        if not self._pending:
+            return None
+        if self._closed or any(not b.attempted.is_set() for b in self._waiting):
+            return 0.0
+        if now < self._hold_until:
+            return self._hold_until - now
+        if sum(len(b.captures) for b in self._pending) >= self.max_captures:
+            return 0.0
+        return max(0.0, self._last_write + self.interval - now)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while True:
+                    if self._closed:
+                        return
+                    wait = self._due(time.monotonic())
+                    if wait == 0.0:
+                        break
+                    self._wake.wait(wait)
+            hold = 0.0
+            try:
+                if not self.flush():
+                    hold = self.retry_after  # locked: leave the file alone for a while
+            except BaseException as exc:  # kept on the batches, raised in their submitters
+                log.error("archive write failed", extra={"error": getattr(exc, "code", type(exc).__name__),
+                                                         "detail": str(exc).splitlines()[0] if str(exc) else ""})
+                hold = 5 * self.retry_after
+            with self._lock:
+                self._last_write = time.monotonic()
+                self._hold_until = self._last_write + hold if hold else 0.0
+
+    # -- one write --------------------------------------------------------------------------
     def flush(self) -> bool:
-        """True when nothing is left pending."""
+        """Write every pending batch in one transaction. True when nothing is left pending."""
         with self._flush_lock:
             with self._lock:
                 batches, self._pending = self._pending, []
+                self._inflight = batches
             if not batches:
                 return True
             t0 = time.monotonic()
             try:
                 self.archive.write(lambda con: [b.apply(con) for b in batches])
             except ArchiveLockedError as exc:
-                for b in batches:
-                    b.outcomes = None
-                with self._lock:
-                    self._pending[:0] = batches
+                self._put_back(batches, None)
                 log.warning("archive locked, writes kept for the next flush",
                             extra={"batches": len(batches), "error": exc.code})
                 return False
-            except BaseException:
-                for b in batches:
-                    b.outcomes = None
-                with self._lock:
-                    self._pending[:0] = batches
+            except BaseException as exc:
+                self._put_back(batches, exc)
                 raise
+            with self._lock:
+                self._inflight = []
+            for b in batches:
+                b.error = None
+                b.attempted.set()
             captures = sum(len(b.captures) for b in batches)
             log.info("store", extra={"batches": len(batches), "captures": captures,
                                      "ms": round((time.monotonic() - t0) * 1000)})
             return True
+
+    def _put_back(self, batches: list[Batch], error: BaseException | None) -> None:
+        for b in batches:
+            b.outcomes = None
+            b.error = error
+        with self._lock:
+            self._pending[:0] = batches
+            self._inflight = []
+        for b in batches:
+            b.attempted.set()
 
 
 # -- the context shared by all polls of a process ----------------------------------------------
@@ -218,7 +334,8 @@ class PollContext:
         self.client = client or make_client(settings)
         self.client.event_hooks.setdefault("response", []).append(self._on_response)
         self.robots = RobotsCache(self.client)
-        self.writer = WriteBuffer(self.archive)
+        self.writer = WriteBuffer(self.archive, interval=self.options.write_interval,
+                                  max_captures=self.options.write_captures)
         self.fetch_pool = ThreadPoolExecutor(self.options.workers, thread_name_prefix="fetch")
         self._procs: ProcessPoolExecutor | None = None
         self._procs_lock = threading.Lock()
@@ -229,6 +346,7 @@ class PollContext:
                 raise
             log.warning("archive locked at start; reading it, writes will wait",
                         extra={"db": str(self.archive.path)})
+        self.writer.start()
 
     def _on_response(self, response: httpx.Response) -> None:
         url = str(response.request.url)
@@ -252,6 +370,7 @@ class PollContext:
     def close(self, *, wait: bool = True) -> None:
         self.stop.set()
         self.fetch_pool.shutdown(wait=wait, cancel_futures=True)
+        self.writer.close(None if wait else 2.0)
         if self._procs is not None:
             self._procs.shutdown(wait=wait, cancel_futures=True)
         if self._own_client:
@@ -637,10 +756,14 @@ class _SourcePoll:
 
     # writing ------------------------------------------------------------------------------
     def _submit_batch(self, *, final: bool) -> None:
+        """Hand the batch to the archive writer; the final one waits until it has been tried
+        (every earlier batch of this poll went before it, in the same or an earlier write)."""
         batch, self.batch = self.batch, Batch()
         self.done_batches.append(batch)
-        self.ctx.writer.add(batch)
-        self.ctx.writer.flush()
+        self.ctx.writer.submit(batch, wait=final)
+        for b in self.done_batches:  # a write that failed (not on a lock) ends the poll, as before
+            if b.error is not None and b.outcomes is None:
+                raise b.error
 
     def _tally(self) -> None:
         """new / updated / unchanged from the batches stored so far; pending: the others."""

@@ -200,3 +200,41 @@ def test_writes_are_kept_while_another_process_holds_the_archive(web: FixtureWeb
             ctx.close()
     assert q(db, "SELECT count(*) FROM articles") == [(PUBLISHED,)]
     assert q(db, "SELECT count(*) FROM polls") == [(2,)]
+
+
+def test_writer_thread_coalesces_batches_and_waits_only_for_the_final_one(tmp_path: Path) -> None:
+    from scraper.poll import Batch, WriteBuffer
+    from scraper.archive.store import Skip
+
+    db = tmp_path / "a.duckdb"
+    archive = Archive(db)
+    archive.write(lambda con: None)
+    writes = 0
+    real_write = archive.write
+
+    def counting_write(fn):  # type: ignore[no-untyped-def]
+        nonlocal writes
+        writes += 1
+        return real_write(fn)
+
+    archive.write = counting_write  # type: ignore[method-assign]
+    buf = WriteBuffer(archive, interval=30.0)
+    buf.start()
+    try:
+        now = datetime.now(UTC)
+        first = Batch(skips=[Skip(url="https://a.example/0", reason="robots-disallowed", at=now)])
+        buf.submit(first)  # written at once: nothing written before
+        assert first.attempted.wait(10)
+        batches = [Batch(skips=[Skip(url=f"https://a.example/{i}", reason="robots-disallowed", at=now)])
+                   for i in range(1, 6)]
+        t0 = time.monotonic()
+        for b in batches[:-1]:
+            buf.submit(b)  # returns at once: the writer waits for its interval
+        assert time.monotonic() - t0 < 1.0
+        assert not any(b.attempted.is_set() for b in batches[:-1])
+        buf.submit(batches[-1], wait=True)  # a waiting submit is written now, with the others
+        assert all(b.attempted.is_set() and b.error is None for b in batches)
+    finally:
+        buf.close()
+    assert writes == 2
+    assert q(db, "SELECT count(*) FROM skips") == [(6,)]

@@ -38,6 +38,19 @@ _BACKOFF_MAX = 1.0  # longest single wait between two attempts
 _process_locks: dict[str, threading.Lock] = {}
 _process_locks_guard = threading.Lock()
 
+# Every write ends with a checkpoint (DuckDB checkpoints when the last connection closes; the
+# file must be released between writes). By default each checkpoint also "vacuums": it merges
+# the small row groups the last writes appended into bigger ones, rewriting them; with one row
+# group per write that merge rewrites 1, 2, 4, 8... writes' worth of rows in turn, on average
+# more than the write itself (bench: 4,000 -> 5,000+ articles/s in batches of 1,000 without
+# it). So only one write in VACUUM_EVERY per file and process (the first included: one-off
+# commands behave as before) lets the checkpoint merge row groups; the others skip the merge.
+# Nothing about durability changes: every commit is still checkpointed before the file is
+# released. A tiny checkpoint threshold makes DuckDB checkpoint at COMMIT, skipping the WAL
+# write of big transactions, instead of writing the WAL and then checkpointing it on close.
+VACUUM_EVERY = 16
+_write_counts: dict[str, int] = {}
+
 
 def _process_lock(path: Path) -> threading.Lock:
     key = str(path)
@@ -122,6 +135,7 @@ class Archive:
             raise archive_error(self.path, exc) from exc
         with self.connect(read_only=False) as con:
             try:
+                _tune_writer(con, self.path)
                 ensure_schema(con, path=self.path)
                 con.execute("BEGIN TRANSACTION")
                 try:
@@ -207,6 +221,20 @@ class Archive:
             f"archive {self.path} is locked by {holder} (waited {self.lock_timeout:g}s); "
             f"retry when it is done, or raise SCRAPER_LOCK_TIMEOUT"
         )
+
+
+def _tune_writer(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Checkpoint at commit; merge row groups on one write in VACUUM_EVERY (see above)."""
+    key = str(path.resolve())
+    with _process_locks_guard:
+        n = _write_counts.get(key, 0)
+        _write_counts[key] = n + 1
+    try:
+        con.execute("SET checkpoint_threshold = '1KB'")
+        if n % VACUUM_EVERY:
+            con.execute("SET max_vacuum_tasks = 0")
+    except duckdb.Error:  # an older DuckDB without these settings: its defaults are fine
+        pass
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:

@@ -39,7 +39,9 @@ from scraper.models import Capture, FetchAttempt, FetchResult
 Status = Literal["new", "updated", "unchanged"]
 
 BODY_CODEC = "zlib"  # recorded in responses.codec; see decompress_body
-_ZLIB_LEVEL = 6
+# level 1: ~4x faster than the default 6 on ~40 KB HTML for bodies ~17% larger; any level
+# decompresses with plain zlib.decompress, so archives written before read the same
+_ZLIB_LEVEL = 1
 REDACTED_HEADERS = frozenset({"set-cookie", "cookie", "authorization", "proxy-authorization"})
 
 
@@ -83,7 +85,9 @@ _QUOTES = str.maketrans(
 
 def normalise_text(text: str) -> str:
     """The text as compared between fetches: NFKC, curly quotes folded, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text).translate(_QUOTES).split())
+    if not text.isascii():  # ASCII is its own NFKC form and holds no curly quote
+        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return " ".join(text.split())
 
 
 def content_hash(text: str) -> str:

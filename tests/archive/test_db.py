@@ -161,3 +161,23 @@ def test_archive_errors_are_one_clear_line(message: str, code: str, phrase: str)
     assert phrase in str(err)
     assert "archive/news.duckdb" in str(err)
     assert "\n" not in str(err)
+
+
+def test_each_write_is_checkpointed_and_readable_by_another_process_at_once(tmp_path: Path) -> None:
+    """Writes skip the row-group merge most of the time (db.VACUUM_EVERY) and checkpoint at
+    commit: every write must still be in the file, with no WAL left, for a read-only process
+    opening it right after, including writes that did not merge row groups."""
+    from scraper.archive import db as dbmod
+
+    archive = Archive(tmp_path / "a.duckdb")
+    archive.write(lambda con: con.execute("CREATE TABLE t (i INTEGER, s VARCHAR)"))
+    for n in range(1, dbmod.VACUUM_EVERY + 3):
+        archive.write(lambda con, n=n: con.execute(
+            "INSERT INTO t SELECT range, repeat('x', 3000) FROM range(?)", [n]))
+        wal = archive.path.with_name(archive.path.name + ".wal")
+        assert not wal.exists() or wal.stat().st_size == 0
+        seen = subprocess.run(
+            [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+             "print(c.execute('SELECT count(*) FROM t').fetchone()[0])", str(archive.path)],
+            capture_output=True, text=True, timeout=60, check=True)
+        assert int(seen.stdout) == n * (n + 1) // 2
