@@ -214,7 +214,9 @@ class SyntheticWeb:
             for i in range(newest, newest - self.spec.per_round, -1):
                 yield f"http://{h}{article_path(i)}"
 
-    def sources_yaml(self, *, concurrency: int = 2, min_delay: float = 0.0) -> str:
+    def sources_yaml(self, *, concurrency: int = 2, min_delay: float = 0.0, rules: bool = False) -> str:
+        """Sources for the hosts; with ``rules`` each declares its body selector, as the shipped
+        sources do, so extraction takes the rules path instead of trafilatura."""
         out = ["sources:"]
         for k, h in enumerate(self.hosts):
             ip = h.split(":")[0]
@@ -229,6 +231,8 @@ class SyntheticWeb:
                 "    poll_interval: 1m",
                 f"    politeness: {{min_delay: {min_delay}, concurrency: {concurrency}}}",
             ]
+            if rules:
+                out += ["    extraction:", "      body: ['div.article-body']"]
         return "\n".join(out) + "\n"
 
 
