@@ -27,12 +27,15 @@ pytestmark = pytest.mark.skipif(
 
 N_ARTICLES = 40
 KILLS = 10
+NEW_PER_KILL = 4
 SEED = 20240612
 
 
-def publish(web: FixtureWeb) -> list[str]:
-    urls = [web.put(f"/crash/{i}/", article_html(f"Crash test article {i}", slug=f"crash-{i}"))
-            for i in range(N_ARTICLES)]
+def publish(web: FixtureWeb, start: int = 0, count: int = N_ARTICLES) -> list[str]:
+    """Publish articles ``start`` .. ``start + count - 1`` and a feed listing every one so far."""
+    for i in range(start, start + count):
+        web.put(f"/crash/{i}/", article_html(f"Crash test article {i}", slug=f"crash-{i}"))
+    urls = [web.url(f"/crash/{i}/") for i in range(start + count)]
     items = "".join(f"<item><title>Crash {i}</title><link>{u}</link><guid>{u}</guid></item>"
                     for i, u in enumerate(urls))
     web.put("/crash/feed.xml", f'<?xml version="1.0"?><rss version="2.0"><channel><title>crash</title>'
@@ -53,6 +56,10 @@ sources:
     poll_interval: {{every: 1s, min: 1s, max: 2s}}
     politeness: {{min_delay: 0.05, concurrency: 1}}
 """
+
+
+def article_hits(web: FixtureWeb) -> int:
+    return sum(1 for r in web.requests() if r.path.startswith("/crash/") and "feed" not in r.path)
 
 
 def archived(db: Path) -> list[str]:
@@ -93,12 +100,17 @@ def test_sigkill_during_ingestion_loses_nothing_and_duplicates_nothing(tmp_path:
                 [sys.executable, "-m", "scraper", "daemon", "--sources", str(sources), "--db", str(db),
                  "--batch-size", str(rng.choice([1, 2, 5]))],
                 env=env, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
-            # kill at a random moment after the daemon starts working (its first feed request;
-            # startup time varies with the machine's load), while it fetches and stores
+            # kill at a random moment while the daemon ingests: once it has fetched a random
+            # number of article pages in this run (startup time varies with the machine's load),
+            # plus a random delay, so kills land before, during and after its writes
             deadline = time.monotonic() + 20
             while web.hits("/crash/feed.xml") <= feed_hits and time.monotonic() < deadline:
                 time.sleep(0.02)
             feed_hits = web.hits("/crash/feed.xml")
+            wanted = article_hits(web) + rng.randint(1, 6)
+            deadline = time.monotonic() + 8
+            while article_hits(web) < wanted and time.monotonic() < deadline:
+                time.sleep(0.02)
             time.sleep(rng.uniform(0.0, 1.5))
             os.killpg(proc.pid, signal.SIGKILL)  # the daemon and its extraction workers
             proc.wait(timeout=10)
@@ -106,14 +118,12 @@ def test_sigkill_during_ingestion_loses_nothing_and_duplicates_nothing(tmp_path:
             if db.exists():
                 assert check_archive(db) == {}, f"after kill {kills}"
                 progress.append(versions(db))
-                # keep the crashes inside ingestion: republish half the pages so there is work
-                for i in rng.sample(range(N_ARTICLES), N_ARTICLES // 4):
-                    web.put(f"/crash/{i}/", article_html(f"Crash test article {i} (v{kills})",
-                                                         slug=f"crash-{i}"))
+            # keep the crashes inside ingestion: publish new articles so the next run has work
+            urls = publish(web, len(urls), NEW_PER_KILL)
         assert kills >= 8
         print("articles, versions after each kill:", progress)
         # some kills landed in the middle of ingestion, not only before or after it
-        assert any(0 < a < N_ARTICLES for a, _ in progress) or len(set(progress)) > 2
+        assert any(0 < a < len(urls) for a, _ in progress) and len(set(progress)) > 2
         assert "Traceback" not in log.read_text(errors="replace")
         # the last run is left to finish: one foreground poll tick
         final = run_cli(["poll", "--sources", str(sources), "--db", str(db)], timeout=120)
