@@ -23,7 +23,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import webencodings
 
@@ -38,6 +38,9 @@ class Decoded:
     encoding: str  # WHATWG name of the main encoding: "utf-8", "windows-1252", "gbk"...
     source: str  # where the encoding came from: override|bom|http|meta|detected|default
     repaired: int = 0  # bytes decoded by the fallback encoding (mixed pages) or repaired
+    # ``text`` encoded as UTF-8 when that is the input itself (ASCII, or clean UTF-8 that NFC left
+    # alone), else None: the parser takes these bytes instead of encoding the text again.
+    utf8: bytes | None = field(default=None, repr=False, compare=False)
 
 
 # --- windows-1252 as browsers decode it ------------------------------------------------------
@@ -305,47 +308,50 @@ def _decode_with(content: bytes, encoding: str) -> tuple[str, int]:
         return text, text.count("\ufffd")
 
 
-def _is_utf8(content: bytes) -> bool:
+def _utf8_or_none(content: bytes) -> str | None:
+    """``content`` decoded as strict UTF-8, or None when it is not valid UTF-8 (the text is kept:
+    decoding a page once instead of twice)."""
     try:
-        content.decode("utf-8")
+        return content.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
 
 
 def _choose(
     content: bytes, content_type: str | None, override: str | None
-) -> tuple[bytes, str, Source]:
-    """(bytes without BOM, WHATWG encoding name, source)."""
+) -> tuple[bytes, str, Source, str | None]:
+    """(bytes without BOM, WHATWG encoding name, source, the bytes decoded as strict UTF-8 when
+    that was tried and succeeded, else None)."""
     name = lookup_label(override)
     if name is not None:
         for bom, _ in _BOMS:
             if content.startswith(bom) and name in ("utf-8", "utf-16le", "utf-16be"):
                 content = content[len(bom) :]
                 break
-        return content, name, "override"
+        return content, name, "override", None
     for bom, bom_name in _BOMS:
         if content.startswith(bom):
-            return content[len(bom) :], bom_name, "bom"
+            return content[len(bom) :], bom_name, "bom", None
     if content.isascii():
         # Any ASCII-compatible label decodes ASCII bytes the same way; say what the page said.
         name = _http_label(content_type)
         if name is not None and name not in ("utf-16le", "utf-16be"):
-            return content, name, "http"
+            return content, name, "http", None
         name = prescan_meta(content)
-        return content, name or "windows-1252", "meta" if name else "default"
+        return content, name or "windows-1252", "meta" if name else "default", None
     http = _http_label(content_type)
     if http in ("utf-16le", "utf-16be"):
-        return content, http, "http"
-    valid_utf8 = _is_utf8(content)
+        return content, http, "http", None
+    utf8 = _utf8_or_none(content)
+    valid_utf8 = utf8 is not None
     if http is not None:
-        return content, ("utf-8" if valid_utf8 else http), ("detected" if valid_utf8 and http != "utf-8" else "http")
+        return content, ("utf-8" if valid_utf8 else http), ("detected" if valid_utf8 and http != "utf-8" else "http"), utf8
     meta = prescan_meta(content)
     if meta is not None:
-        return content, ("utf-8" if valid_utf8 else meta), ("detected" if valid_utf8 and meta != "utf-8" else "meta")
+        return content, ("utf-8" if valid_utf8 else meta), ("detected" if valid_utf8 and meta != "utf-8" else "meta"), utf8
     if valid_utf8:
-        return content, "utf-8", "detected"
-    return content, _detect(content), "detected"
+        return content, "utf-8", "detected", utf8
+    return content, _detect(content), "detected", None
 
 
 # ASCII bytes decode identically under these (not under UTF-16 or ISO-2022-JP, for instance).
@@ -384,15 +390,17 @@ def fix_c1_controls(text: str) -> str:
     """Map each C1 control to the windows-1252 character of that byte; drop undefined ones."""
     if _C1.search(text) is None:
         return text
-    return text.translate(_C1_MAP)
+    # Only the C1 characters are replaced: str.translate with a dict looks up every character.
+    return _C1.sub(_c1_replacement, text)
+
+
+def _c1_replacement(m: re.Match[str]) -> str:
+    return _C1_MAP[ord(m.group())]
 
 
 def clean_text(text: str) -> str:
     """No C1 controls, NFC."""
-    text = fix_c1_controls(text)
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    return text
+    return unicodedata.normalize("NFC", fix_c1_controls(text))
 
 
 def decode_html(
@@ -405,24 +413,97 @@ def decode_html(
     (UTF-8 runs in a windows-1252 page, stray windows-1252 bytes in a UTF-8 page, U+FFFD
     replacements in other encodings) plus the mojibake sequences undone.
     """
-    body, name, source = _choose(content, content_type, override)
+    body, name, source, utf8 = _choose(content, content_type, override)
     if body.isascii() and name in _ASCII_COMPATIBLE_FAST:
-        return Decoded(body.decode("ascii"), name, source, 0)
-    text, repaired = _decode_with(body, name)
-    if text.startswith("\ufeff"):  # a BOM left by an override or inside a mixed page
+        return Decoded(body.decode("ascii"), name, source, 0, utf8=body)
+    if name == "utf-8" and utf8 is not None:
+        text, repaired = utf8, 0  # _choose already decoded the bytes, strictly
+    else:
+        text, repaired = _decode_with(body, name)
+    stripped = text.startswith("\ufeff")
+    if stripped:  # a BOM left by an override or inside a mixed page
         text = text[1:]
+    # The text holds the characters of the bytes, unchanged (clean UTF-8, nothing repaired).
+    as_bytes = False
     if name == "utf-8" and repaired == 0:
         # Clean UTF-8: look for C1 controls and mojibake in the bytes, which is ten times faster
         # than scanning the str ("Ã" is C3 83, "Â" C3 82, "â€" C3 A2 E2 82 AC).
-        if _MOJIBAKE_UTF8.search(body) is not None:
+        # Each regex has a one-byte prefix that "in" finds with memchr, ten times faster.
+        as_bytes = True
+        if b"\xc3" in body and _MOJIBAKE_UTF8.search(body) is not None:
             text, fixed = fix_double_encoding(text)
             repaired += fixed
-        if _C1_UTF8.search(body) is not None:
+            as_bytes = fixed == 0
+        if b"\xc2" in body and _C1_UTF8.search(body) is not None:
             text = fix_c1_controls(text)
+            as_bytes = False
     else:
         text, fixed = fix_double_encoding(text)
         repaired += fixed
         text = fix_c1_controls(text)
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    return Decoded(text, name, source, repaired)
+    # NFC reads every character (~2 ns each); on clean UTF-8 a scan of the bytes usually proves
+    # first that no character of the page can change. normalize() returns its argument when its
+    # own quick check passes, so it is never dearer than is_normalized() followed by it.
+    if as_bytes and nfc_inert_utf8(body):
+        unchanged = as_bytes
+    else:
+        normalized = unicodedata.normalize("NFC", text)
+        unchanged = as_bytes and normalized == text
+        text = normalized
+    utf8_bytes = body if unchanged and not stripped else None
+    return Decoded(text, name, source, repaired, utf8=utf8_bytes)
+
+
+# --- NFC without reading every character -------------------------------------------------------
+# A character is *NFC-inert* when NFC leaves it alone next to any other inert character: it is a
+# starter (combining class 0), its own NFC, not the second half of a canonical composition (so it
+# never merges into what precedes it), and neither is the first character of its decomposition.
+# Text made only of inert characters is NFC. Lead bytes of UTF-8 sequences all of whose
+# characters are inert (Latin-1 and Latin Extended, most of Greek and Cyrillic, CJK ideographs,
+# Hangul syllables, private use): tests/test_decode.py checks these tables against unicodedata.
+_NFC_INERT_LEADS = bytes.fromhex("c2c3c4c5c6c7c8c9cacbcfd0d1d3d4d5dadee4e5e6e7e8e9ebecedee")
+# Lead bytes checked character by character, with the code points that are not inert there
+# (ranges, first and last included): general punctuation and symbols, kana, compatibility forms,
+# and the supplementary planes of which only U+1F000-U+1FFFF (emoji) is taken as inert.
+_NFC_CHECKED_LEADS = b"\xe2\xe3\xef\xf0"
+_NFC_NOT_INERT = (
+    (0x2000, 0x2001), (0x20D0, 0x20FF), (0x2126, 0x2126), (0x212A, 0x212B), (0x2329, 0x232A),
+    (0x2ADC, 0x2ADC), (0x2CEF, 0x2CF1), (0x2D7F, 0x2D7F), (0x2DE0, 0x2DFF),
+    (0x302A, 0x302F), (0x3099, 0x309A),
+    (0xF900, 0xFAFF), (0xFB1D, 0xFB4F), (0xFE20, 0xFE2F),
+)
+_NFC_SKIP_BYTES = bytes(range(0xC0)) + _NFC_INERT_LEADS  # ASCII, continuation bytes, inert leads
+
+
+def _not_inert_pattern(lead: int) -> re.Pattern[bytes]:
+    """The UTF-8 sequences of the non-inert code points whose lead byte is ``lead``."""
+    tails: dict[int, set[int]] = {}
+    for first, last in _NFC_NOT_INERT:
+        for cp in range(first, last + 1):
+            seq = chr(cp).encode("utf-8")
+            if seq[0] == lead:
+                tails.setdefault(seq[1], set()).add(seq[2])
+    branches = [
+        re.escape(bytes([second])) + b"[" + b"".join(re.escape(bytes([t])) for t in sorted(thirds)) + b"]"
+        for second, thirds in sorted(tails.items())
+    ]
+    return re.compile(re.escape(bytes([lead])) + b"(?:" + b"|".join(branches) + b")")
+
+
+_NFC_NOT_INERT_SEQ = {lead: _not_inert_pattern(lead) for lead in b"\xe2\xe3\xef"}
+_NFC_NOT_INERT_SEQ[0xF0] = re.compile(b"\xf0[^\x9f]")  # outside U+1F000-U+1FFFF
+
+
+def nfc_inert_utf8(data: bytes) -> bool:
+    """True when the valid UTF-8 ``data`` holds only NFC-inert characters, so its text is NFC.
+    False means "not proven" (the text may still be NFC). Two C passes over the bytes at most
+    for a typical page, four times faster than ``unicodedata.is_normalized`` on its text."""
+    leads = data.translate(None, _NFC_SKIP_BYTES)
+    if not leads:
+        return True
+    if leads.translate(None, _NFC_CHECKED_LEADS):
+        return False  # a lead byte of combining marks, Hebrew, Arabic, Indic scripts...
+    for lead, pattern in _NFC_NOT_INERT_SEQ.items():
+        if lead in leads and pattern.search(data) is not None:
+            return False
+    return True

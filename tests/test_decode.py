@@ -297,3 +297,84 @@ def test_fast_path_is_fast() -> None:
         decode_html(content)
     per_call = (time.perf_counter() - start) / 20
     assert per_call < 0.005  # typically ~0.4 ms; the bound leaves room for slow CI machines
+
+
+# --- NFC proven from the bytes ------------------------------------------------------------------
+
+
+def _composition_trails() -> set[int]:
+    """Second characters of every canonical pair decomposition, and the Hangul vowel and final
+    jamo (their compositions are algorithmic): what may merge into the character before it."""
+    trails = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
+    for cp in range(0x2FA1E + 1):
+        decomposition = unicodedata.decomposition(chr(cp))
+        if decomposition and not decomposition.startswith("<"):
+            parts = decomposition.split()
+            if len(parts) == 2:
+                trails.add(int(parts[1], 16))
+    return trails
+
+
+def test_nfc_inert_tables_agree_with_unicodedata() -> None:
+    """Every code point that nfc_inert_utf8 accepts alone is NFC-inert by unicodedata's tables:
+    a starter, its own NFC, no composition trail, and so is the start of its decomposition."""
+    from scraper.decode import nfc_inert_utf8
+
+    trails = _composition_trails()
+    wrong = []
+    for cp in range(0x80, 0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        char = chr(cp)
+        if not nfc_inert_utf8(char.encode("utf-8")):
+            continue
+        first = unicodedata.normalize("NFD", char)[0]
+        if (
+            unicodedata.combining(char)
+            or unicodedata.normalize("NFC", char) != char
+            or cp in trails
+            or unicodedata.combining(first)
+            or ord(first) in trails
+        ):
+            wrong.append(hex(cp))
+    assert wrong == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_nfc_inert_text_is_nfc(text: str) -> None:
+    from scraper.decode import nfc_inert_utf8
+
+    if nfc_inert_utf8(text.encode("utf-8")):
+        assert unicodedata.is_normalized("NFC", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["plain ascii", "café “quoted” — 5 € ’", "中文 한국어 ひらがな 😀", "e\u0301", "\u212b", "\u3099",
+     "\uf900", "\U0001d15e", "\u2000", "\u20d0"],
+)
+def test_decode_nfc_with_and_without_the_byte_proof(text: str) -> None:
+    decoded = decode_html(page(text.encode("utf-8")), "text/html; charset=utf-8")
+    assert unicodedata.normalize("NFC", text) in decoded.text
+    assert unicodedata.is_normalized("NFC", decoded.text)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"<p>ascii</p>", "<p>caf\u00e9 \u2019 \u4e2d</p>".encode(), "<p>e\u0301</p>".encode(),
+     b"\xef\xbb\xbf<p>caf\xc3\xa9</p>", b"<p>caf\xe9</p>", b"<p>\xef\xbb\xbfx \xc3\xa9</p>"],
+)
+def test_decoded_utf8_is_the_text_encoded(content: bytes) -> None:
+    """``Decoded.utf8``, when set, is exactly the text as UTF-8 (the parser reads it instead)."""
+    for ctype in (None, "text/html; charset=utf-8", "text/html; charset=iso-8859-1"):
+        decoded = decode_html(content, ctype)
+        if decoded.utf8 is not None:
+            assert decoded.utf8 == decoded.text.encode("utf-8")
+
+
+def test_decoded_utf8_on_real_pages() -> None:
+    for name in sorted(p.name for p in FIXTURES.iterdir()):
+        decoded = decode_html(read_fixture(name))
+        if decoded.utf8 is not None:
+            assert decoded.utf8 == decoded.text.encode("utf-8"), name

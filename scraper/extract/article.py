@@ -11,7 +11,6 @@ source rules and paywall signals all read the same :class:`Document`.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from scraper.decode import clean_text, decode_html
 from scraper.errors import ContentError
@@ -96,7 +95,7 @@ def extract_article(
             code="content:too-deep",
         )
     decoded = decode_html(html, content_type, override=rules.encoding if rules else None)
-    doc = parse_document(decoded.text, url)
+    doc = parse_document(decoded.text, url, utf8=decoded.utf8)
     meta = _apply_rules(extract_metadata(doc, url), doc, rules)
     body = extract_body(doc, rules)
     verdict, text = assess(
@@ -130,9 +129,7 @@ def extract_article(
 
 
 def _final_text(text: str) -> str:
-    text = clean_text(_ZERO_WIDTH.sub("", text))
-    if not unicodedata.is_normalized("NFC", text):  # pragma: no cover - clean_text did it
-        text = unicodedata.normalize("NFC", text)
+    text = clean_text(_ZERO_WIDTH.sub("", text))  # NFC
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 

@@ -40,6 +40,7 @@ BLOCKS = (
 )
 # Where the article lives on a page without rules, most specific first.
 CONTAINERS = ("[itemprop~='articleBody']", "article", "[role='main']", "main")
+_ITEMPROP_CONTAINER = CONTAINERS[0]
 
 _PARA = "\u2029"  # marks paragraph ends while the text is flattened
 _INLINE_SPACE = re.compile(r"[^\S\u2029]+")
@@ -141,7 +142,11 @@ def node_text(node: LexborNode, *, remove: tuple[str, ...] = ()) -> str:
         block.insert_after(_PARA)
     for br in root.css("br"):
         br.insert_after(_PARA)
-    return join_paragraphs((root.text(deep=True, separator="") or "").split(_PARA))
+    # join_paragraphs' two substitutions, made once on the whole text rather than once per
+    # paragraph (most of which are the empty strings between adjacent blocks): neither touches
+    # the paragraph mark, so no run crosses it and the result is the same.
+    flat = _INLINE_SPACE.sub(" ", _ZERO_WIDTH.sub("", root.text(deep=True, separator="") or ""))
+    return "\n\n".join(para for para in (part.strip() for part in flat.split(_PARA)) if para)
 
 
 def join_paragraphs(paragraphs: list[str]) -> str:
@@ -175,6 +180,8 @@ def _trafilatura_text(doc: Document) -> str:
 def article_container(doc: Document) -> LexborNode | None:
     """The element holding the article on a page without rules (None when nothing fits)."""
     for selector in CONTAINERS:
+        if selector == _ITEMPROP_CONTAINER and not doc.may_have_itemprop("articleBody"):
+            continue
         nodes = doc.css(selector)
         if not nodes:
             continue

@@ -29,6 +29,10 @@ class Document:
     url: str | None = None
     jsonld: list[dict[str, Any]] = field(default_factory=list)  # every node, @graph flattened
     meta: dict[str, list[str]] = field(default_factory=dict)  # lower-cased key -> contents
+    # The text of every JSON-LD script (stripped, non-empty), decodable or not; None when the
+    # Document was not built by parse_document.
+    jsonld_raw: list[str] | None = None
+    _itemprops: list[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def meta_first(self, *keys: str) -> str | None:
         for key in keys:
@@ -37,6 +41,19 @@ class Document:
                 if value:
                     return value
         return None
+
+    def may_have_itemprop(self, name: str) -> bool:
+        """False when no element's ``itemprop`` can hold the token ``name``: then no
+        ``[itemprop~=name]`` query can match, and its walk of the whole tree is spared. Every
+        ``itemprop`` value is read by one walk, the first time (most pages have none)."""
+        if self._itemprops is None:
+            self._itemprops = [
+                (node.attributes.get("itemprop") or "").lower() for node in self.css("[itemprop]")
+            ]
+        if not self._itemprops:
+            return False
+        name = name.lower()
+        return any(name in value for value in self._itemprops)
 
     def css_first(self, selector: str) -> LexborNode | None:
         try:
@@ -79,10 +96,14 @@ def nesting_depth(html: bytes, stop_at: int = MAX_DEPTH) -> int:
     return deepest
 
 
-def parse_document(html: str, url: str | None = None) -> Document:
-    tree = LexborHTMLParser(html)
+def parse_document(html: str, url: str | None = None, *, utf8: bytes | None = None) -> Document:
+    """Parse ``html`` once. ``utf8``, when given, must be ``html`` encoded as UTF-8 (the response
+    bytes themselves, see ``Decoded.utf8``): lexbor parses them, sparing the encoding of the text
+    (~0.1 ms on a 200 KB page)."""
+    tree = LexborHTMLParser(html if utf8 is None else utf8)
     doc = Document(html=html, tree=tree, url=url)
-    doc.jsonld = list(_jsonld_nodes(tree))
+    doc.jsonld_raw = []
+    doc.jsonld = list(_jsonld_nodes(tree, doc.jsonld_raw))
     doc.meta = _meta_values(tree)
     return doc
 
@@ -101,11 +122,12 @@ def _meta_values(tree: LexborHTMLParser) -> dict[str, list[str]]:
     return out
 
 
-def _jsonld_nodes(tree: LexborHTMLParser) -> Iterator[dict[str, Any]]:
+def _jsonld_nodes(tree: LexborHTMLParser, raws: list[str]) -> Iterator[dict[str, Any]]:
     for script in tree.css(_JSONLD_TYPES):
         raw = (script.text(deep=True) or "").strip()
         if not raw:
             continue
+        raws.append(raw)
         data = _loads_lenient(raw)
         if data is not None:
             yield from walk_jsonld(data)

@@ -109,8 +109,8 @@ def extract_metadata(doc: Document, final_url: str | None) -> Metadata:
                 "parsely-pub-date", "sailthru.date", "article.published", "published_time",
             ),
             ld.get("dateCreated"),
-            _time_tag(doc),
-        ),
+        )
+        or _first_date(_time_tag(doc)),  # a walk of the whole tree: only when nothing else said
         modified_at=_first_date(
             ld.get("dateModified"),
             doc.meta_first("article:modified_time", "og:updated_time"),
@@ -258,6 +258,8 @@ _MICRO_PROPS = ("headline", "datePublished", "dateModified", "articleSection")
 def _microdata(doc: Document) -> dict[str, str]:
     out: dict[str, str] = {}
     for prop in _MICRO_PROPS:
+        if not doc.may_have_itemprop(prop):
+            continue
         for node in doc.css(f"[itemprop~='{prop}']"):
             value = _item_value(node)
             if value:
@@ -276,6 +278,8 @@ def _item_value(node: LexborNode) -> str | None:
 
 def _micro_authors(doc: Document) -> list[str]:
     names: list[str] = []
+    if not (doc.may_have_itemprop("author") or doc.may_have_itemprop("creator")):
+        return names
     for node in doc.css("[itemprop~='author'], [itemprop~='creator']"):
         inner = node.css_first("[itemprop~='name']")
         value = _item_value(inner) if inner is not None else _item_value(node)

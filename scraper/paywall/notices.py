@@ -218,6 +218,8 @@ PHRASES: tuple[Phrase, ...] = tuple(
     Phrase(f"notice:{lang}:{slug}", tier, _compile(pattern), _KEYS[slug])
     for lang, slug, tier, pattern in _LEXICON
 )
+# Every key once: each is looked for once per text, not once per phrase that lists it.
+_ALL_KEYS: tuple[str, ...] = tuple(dict.fromkeys(key for phrase in PHRASES for key in phrase.keys))
 _PERCENT = re.compile(r"(\d{1,3}(?:[.,]\d{1,3})?)\s*%")
 
 
@@ -236,9 +238,12 @@ def search_notices(text: str) -> list[NoticeMatch]:
     if not text:
         return []
     lowered = text.lower()
+    present = {key for key in _ALL_KEYS if key in lowered}
+    if not present:
+        return []
     found: list[NoticeMatch] = []
     for phrase in PHRASES:
-        if not any(key in lowered for key in phrase.keys):
+        if present.isdisjoint(phrase.keys):
             continue
         for m in phrase.regex.finditer(text):
             fraction = None
@@ -251,6 +256,13 @@ def search_notices(text: str) -> list[NoticeMatch]:
             found.append(NoticeMatch(phrase.name, phrase.tier, m.start(), m.end(), m.group(0), fraction))
     found.sort(key=lambda n: n.start)
     return found
+
+
+def may_hold_notice(text: str) -> bool:
+    """False when ``text`` (NFC) holds none of the lexicon's keys, so no phrase can match in it
+    nor in any part of it."""
+    lowered = text.lower()
+    return any(key in lowered for key in _ALL_KEYS)
 
 
 def compile_rule_phrases(phrases: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:

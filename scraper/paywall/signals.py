@@ -128,15 +128,28 @@ def declaration(doc: Document, rules: SourceRules | None) -> Declaration:
         elif whole is None:
             whole = got
     chosen = whole or part
-    if chosen is None and ("ccessibleForFree" in doc.html or "ccessibleforfree" in doc.html):
-        chosen = _free_value_raw(doc)  # JSON-LD that no lenient parse decodes
+    # Both fallbacks below apply only when the page spells the property ("ccessibleForFree" or
+    # "ccessibleforfree") somewhere: two scans of the whole page, ~70 us each on 200 KB, so the
+    # question is asked at most once, and only when a fallback could find something.
+    spelled: list[bool] = []
+
+    def mentioned() -> bool:
+        if not spelled:
+            spelled.append("ccessibleForFree" in doc.html or "ccessibleforfree" in doc.html)
+        return spelled[0]
+
+    if chosen is None:
+        # _free_value_raw reads JSON-LD scripts only: none of them matching, it finds nothing.
+        raw_match = doc.jsonld_raw is None or any(_RAW_FREE.search(raw) for raw in doc.jsonld_raw)
+        if raw_match and mentioned():
+            chosen = _free_value_raw(doc)  # JSON-LD that no lenient parse decodes
     if chosen is not None:
         value = "true" if chosen[1] else "false"
         found.append(Signal(f"jsonld:isAccessibleForFree={value}", chosen[0], INFO))
         verdicts.append(not chosen[1])
 
     micro = doc.meta.get(_KEY_FREE)
-    if micro is None and ("ccessibleForFree" in doc.html or "ccessibleforfree" in doc.html):
+    if micro is None and doc.may_have_itemprop(_KEY_FREE) and mentioned():
         node = doc.css_first("[itemprop=isAccessibleForFree i]:not(meta)")
         if node is not None:
             micro = [node.attributes.get("content") or node.text(deep=True) or ""]
@@ -741,8 +754,14 @@ def dom_notice_signals(place: BodyPlace | None, already: set[str]) -> tuple[list
         return [], None
     out: list[Signal] = []
     notice: str | None = None
-    for chunk in following_chunks(place):
-        for match in notices.search_notices(unicodedata.normalize("NFC", chunk)):
+    chunks = following_chunks(place)
+    normalized = [unicodedata.normalize("NFC", chunk) for chunk in chunks]
+    # One look for the lexicon's keys in all the chunks at once (no key holds a line break, so
+    # none spans two chunks) before the phrase by phrase search of each.
+    if not notices.may_hold_notice("\n".join(normalized)):
+        return out, notice
+    for chunk, text in zip(chunks, normalized, strict=True):
+        for match in notices.search_notices(text):
             if match.name in already:
                 continue
             already.add(match.name)
@@ -857,11 +876,24 @@ _VENDOR_SCRIPTS = re.compile(
 )
 
 
+# The literals of _VENDOR_SCRIPTS, lower case: on ASCII text the case-insensitive regex matches
+# exactly where one of them is a substring of the lowered text.
+_VENDOR_LITERALS = ("tinypass.com", "piano.io", "poool.fr", "zephr", "pelcro.com", "laterpay.net",
+                    "steadyhq.com", "memberful.com", "leaky-paywall", "/arc/subs/", "memberpress")
+
+
 def script_signals(doc: Document) -> list[Signal]:
     seen: set[str] = set()
     out: list[Signal] = []
-    for node in doc.css("script[src]")[:200]:
-        src = node.attributes.get("src") or ""
+    srcs = [node.attributes.get("src") or "" for node in doc.css("script[src]")[:200]]
+    joined = "\n".join(srcs)
+    if joined.isascii():
+        # One lower() and a few C substring tests instead of a regex search per script; any
+        # non-ASCII src (where IGNORECASE folds more than lower() does) takes the regex path.
+        lowered = joined.lower()
+        if not any(literal in lowered for literal in _VENDOR_LITERALS):
+            return out
+    for src in srcs:
         m = _VENDOR_SCRIPTS.search(src)
         if m and m.lastgroup and m.lastgroup not in seen:
             seen.add(m.lastgroup)

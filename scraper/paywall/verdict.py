@@ -120,7 +120,9 @@ def paid_and_short(
 
 
 def prose_paragraphs(text: str) -> int:
-    return sum(1 for p in text.split("\n") if len(p.split()) >= PROSE_PARAGRAPH_WORDS)
+    # split(None, n - 1) stops after n words: len() >= n exactly when the paragraph has n words.
+    limit = PROSE_PARAGRAPH_WORDS - 1
+    return sum(1 for p in text.split("\n") if len(p.split(None, limit)) >= PROSE_PARAGRAPH_WORDS)
 
 
 def decide(total: float, words: int, paragraphs: int = 1) -> tuple[str, float]:
