@@ -88,27 +88,36 @@ def rules_apply(source: Source, fetched_at: datetime) -> bool:
 
 def capture_page(url: str, result: FetchResult, source: Source | None) -> Capture:
     """Check the response is a page and extract the article from its bytes (no network)."""
-    check_html(result)
-    rules = source.rules() if source and rules_apply(source, result.fetched_at) else None
-    article = extract_article(result.content, url=result.final_url, content_type=result.content_type,
-                              rules=rules)
-    key = None
-    if source is not None:
-        article = plugin_for(source).postprocess(article)
-        key = article_key(source, result.final_url) or article_key(source, url)
-    return Capture(url=url, article=article, fetched_at=result.fetched_at,
-                   source=source.name if source else None, response=result, article_key=key)
+    rules, key = capture_inputs(url, result, source)
+    capture = extract_capture(url, result, rules, source.name if source else None, key)
+    return finish_capture(capture, source)
+
+
+def capture_inputs(url: str, result: FetchResult, source: Source | None) -> tuple[SourceRules | None, str | None]:
+    """The rules valid for the response's fetch date and the article's stable key."""
+    if source is None:
+        return None, None
+    rules = source.rules() if rules_apply(source, result.fetched_at) else None
+    return rules, article_key(source, result.final_url) or article_key(source, url)
 
 
 def extract_capture(url: str, result: FetchResult, rules: SourceRules | None, source_name: str | None,
                     key: str | None) -> Capture:
-    """:func:`capture_page` from plain data (picklable), for extraction in worker processes:
-    the poller fetches in threads and extracts many pages in a process pool."""
+    """The extraction step of :func:`capture_page` from plain data (picklable), so the poller can
+    run it in worker processes; the caller then applies :func:`finish_capture`."""
     check_html(result)
     article = extract_article(result.content, url=result.final_url, content_type=result.content_type,
                               rules=rules)
     return Capture(url=url, article=article, fetched_at=result.fetched_at, source=source_name,
                    response=result, article_key=key)
+
+
+def finish_capture(capture: Capture, source: Source | None) -> Capture:
+    """The source plugin's ``postprocess`` hook, run where the plugin lives (the parent process)."""
+    if source is None:
+        return capture
+    article = plugin_for(source).postprocess(capture.article)
+    return capture if article is capture.article else replace(capture, article=article)
 
 
 def ingest(

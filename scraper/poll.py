@@ -63,7 +63,15 @@ from scraper.net.client import make_client
 from scraper.net.politeness import Abandoned, Politeness, host_of
 from scraper.net.retry import parse_retry_after
 from scraper.net.robots import RobotsCache
-from scraper.pipeline import capture_page, extract_capture, fetch_page, settings_for
+from scraper.pipeline import (
+    capture_inputs,
+    capture_page,
+    extract_capture,
+    fetch_page,
+    finish_capture,
+    settings_for,
+)
+from scraper.progress import QUIET, Progress
 from scraper.schedule import cache_lifetime, jittered, next_interval, recheck_at
 from scraper.settings import Settings
 from scraper.sources.config import Source, SourceSet
@@ -321,8 +329,9 @@ class PollContext:
 
     def __init__(self, settings: Settings, archive: Archive, *, options: PollOptions | None = None,
                  client: httpx.Client | None = None, environ: dict[str, str] | None = None,
-                 now: Callable[[], datetime] | None = None) -> None:
+                 now: Callable[[], datetime] | None = None, progress: Progress | None = None) -> None:
         self.settings = settings
+        self.progress: Progress = progress or QUIET  # one task per source: articles handled
         self.options = options or PollOptions()
         self.archive = Archive(archive.path, lock_timeout=self.options.lock_timeout
                                if self.options.lock_timeout is not None else archive.lock_timeout)
@@ -485,6 +494,7 @@ class _SourcePoll:
             if row["url"] not in {c.url for c in wanted}:
                 wanted.append(_Candidate(row["url"], None, recheck=True))
         self.summary.rechecked = sum(1 for c in wanted if c.recheck)
+        self.ctx.progress.start(src.name, total=len(wanted))
         self._fetch_all(wanted)
 
         # feed state last: new validators only for feeds whose every article was handled
@@ -680,8 +690,7 @@ class _SourcePoll:
                 self._fetch_failed(cand, error)
             elif result is not None:
                 if use_procs:
-                    rules = self.source.rules()
-                    key = article_key(self.source, result.final_url) or article_key(self.source, cand.url)
+                    rules, key = capture_inputs(cand.url, result, self.source)
                     fut = self.ctx.processes().submit(extract_capture, cand.url, result, rules,
                                                       self.source.name, key)
                     extracting.append((cand, result, fut))
@@ -717,12 +726,13 @@ class _SourcePoll:
                 keep.append((cand, result, fut))
                 continue
             try:
-                self._captured(cand, fut.result())
+                self._captured(cand, finish_capture(fut.result(), self.source))
             except ScraperError as exc:
                 self._extract_failed(cand, result, exc)
         extracting[:] = keep
 
     def _captured(self, cand: _Candidate, capture: Capture) -> None:
+        self.ctx.progress.advance(self.source.name)
         if capture.response is not None:
             self.batch.attempts.extend(capture.response.attempts)
         self.batch.captures.append(capture)
@@ -733,6 +743,7 @@ class _SourcePoll:
             self._submit_batch(final=False)
 
     def _extract_failed(self, cand: _Candidate, result: FetchResult, exc: ScraperError) -> None:
+        self.ctx.progress.advance(self.source.name)
         self.summary.errors += 1
         attempts = list(result.attempts)
         if attempts:
@@ -741,6 +752,7 @@ class _SourcePoll:
         log.warning("error", extra={"source": self.source.name, "url": cand.url, "error": exc.code})
 
     def _fetch_failed(self, cand: _Candidate, error: BaseException) -> None:
+        self.ctx.progress.advance(self.source.name)
         if isinstance(error, _RobotsSkip):
             self._skip(cand.url, "robots-disallowed", f"robots.txt {error.status}")
             return

@@ -52,6 +52,7 @@ def poll_cmd(names: tuple[str, ...], sources_path: Path, db: Path, fmt: str) -> 
     """Poll every enabled source (or those named) once, due or not, and print a summary."""
     from scraper.archive import Archive
     from scraper.poll import PollContext, PollOptions, poll_all
+    from scraper.progress import progress_bar
     from scraper.render import render
     from scraper.sources.config import load_sources
 
@@ -62,7 +63,8 @@ def poll_cmd(names: tuple[str, ...], sources_path: Path, db: Path, fmt: str) -> 
     if sys.stderr.isatty():
         click.echo(f"polling {', '.join(names) or 'all enabled sources'}…", err=True)
     archive = Archive(conf.db, lock_timeout=conf.lock_timeout)
-    with PollContext(conf, archive, options=PollOptions(force=True)) as ctx:
+    with progress_bar() as bar, PollContext(conf, archive, options=PollOptions(force=True),
+                                            progress=bar) as ctx:
         summaries = poll_all(sources, ctx, names=names or None)
     rows = [s.row() for s in summaries]
     columns = list(rows[0]) if rows else ["source", "feeds", "not_modified", "new", "updated",

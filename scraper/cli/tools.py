@@ -38,7 +38,7 @@ def reextract_cmd(db: Path, sources_path: Path, source: str | None, since: str |
     """
     from scraper.archive import Archive
     from scraper.render import render
-    from scraper.tools.progress import progress_bar
+    from scraper.progress import progress_bar
     from scraper.tools.reextract import reextract
     from scraper.tools.selection import Selection, parse_date
 
@@ -83,7 +83,7 @@ def export_cmd(out: Path, fmt: str, db: Path, source: str | None, since: str | N
     from scraper.archive import Archive
     from scraper.errors import UsageError
     from scraper.tools.export import export, export_rows
-    from scraper.tools.progress import progress_bar
+    from scraper.progress import progress_bar
     from scraper.tools.selection import Selection, parse_date
 
     conf = settings(db)
@@ -119,7 +119,7 @@ def import_cmd(files: tuple[Path, ...], db: Path, sources_path: Path) -> None:
       scraper import site.warc.gz
     """
     from scraper.archive import Archive
-    from scraper.tools.progress import progress_bar
+    from scraper.progress import progress_bar
     from scraper.tools.warc import import_warcs
 
     conf = settings(db, sources_path)

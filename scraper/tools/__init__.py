@@ -5,7 +5,6 @@
     warc.py       WARC files <-> the archive (import through the pipeline; WARC 1.1 writing)
     stats.py      a summary per source
     selection.py  which articles or responses: --source, --since, --until, --access
-    progress.py   rich progress bars, silent when not on a terminal
 
 Each tool is one library function taking an :class:`~scraper.archive.Archive`; ``cli/tools.py``
 wires them to commands. Writes go through ``store.py`` in batches, one transaction each.

@@ -29,7 +29,7 @@ from scraper.archive import Archive
 from scraper.archive.queries import stored_response
 from scraper.errors import ArchiveMissingError, UsageError
 from scraper.render import json_value, render
-from scraper.tools.progress import QUIET, Progress
+from scraper.progress import QUIET, Progress
 from scraper.tools.selection import Selection, check_source_in_archive
 from scraper.tools.warc import WarcWriter
 

@@ -25,7 +25,7 @@ from scraper.models import Capture
 from scraper.pipeline import capture_page
 from scraper.sources.config import Source, SourceSet
 from scraper.sources.registry import match_source
-from scraper.tools.progress import QUIET, Progress
+from scraper.progress import QUIET, Progress
 from scraper.tools.selection import Selection
 
 __all__ = ["AccessFlip", "ReextractReport", "SourceCounts", "reextract"]

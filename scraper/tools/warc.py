@@ -47,7 +47,7 @@ from scraper.models import Capture, FetchResult
 from scraper.pipeline import capture_page, resolve_source
 from scraper.settings import VERSION
 from scraper.sources.config import SourceSet
-from scraper.tools.progress import QUIET, Progress
+from scraper.progress import QUIET, Progress
 
 __all__ = ["ImportReport", "WarcWriter", "http_headers_for", "import_warcs"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from scraper.tools.progress import QUIET, RichProgress, is_interactive, progress_bar
+from scraper.progress import QUIET, RichProgress, is_interactive, progress_bar
 
 
 class FakeTTY(io.StringIO):
