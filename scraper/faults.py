@@ -31,6 +31,7 @@ from typing import Any
 
 import duckdb
 
+from scraper.logs import setup_logging
 from scraper.archive import Archive
 from scraper.archive.store import log_fetches
 from scraper.errors import ScraperError
@@ -376,7 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--format", default="table", choices=("table", "csv", "json", "jsonl"))
     parser.add_argument("-k", dest="only", help="run only the faults whose name contains this")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.ERROR)  # an entry point: expected warnings stay quiet
+    setup_logging(0)  # an entry point: expected warnings and library noise stay quiet
     from scraper.render import render
 
     faults = [f for f in FAULTS if not args.only or args.only.lower() in f.name.lower()]

@@ -39,8 +39,15 @@ def _kv(value: object) -> str:
     return json.dumps(text, ensure_ascii=False) if (" " in text or not text) else text
 
 
+# Libraries we call log their own troubles (trafilatura: "lxml parsing failed" on an empty page)
+# at ERROR; what matters to the user is already in our own line, so theirs show only with -vv.
+THIRD_PARTY = ("trafilatura", "htmldate", "courlan", "justext", "charset_normalizer", "apscheduler")
+
+
 def setup_logging(verbose: int = 0, fmt: str = "text", stream: object = None) -> None:
     level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    for name in THIRD_PARTY:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose >= 2 else logging.CRITICAL)
     handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
     handler.setFormatter(JSONFormatter() if fmt == "json" else KeyValueFormatter())
     root = logging.getLogger("scraper")
