@@ -143,3 +143,5 @@ class Capture:
     source: str | None = None
     response: FetchResult | None = None  # raw bytes and headers, kept for re-extraction
     article_key: str | None = None  # a source's stable id (e.g. developpez:363891), else None
+    content_hash: str | None = None  # archive.store.content_hash(article.text), when computed at
+    # extraction time (in the worker processes) so the single writer does not have to

@@ -311,7 +311,7 @@ def _prepare(capture: Capture) -> _Prepared:
         "access": art.access,
         "paywall_signals": list(art.paywall_signals),
         "paywall_notice": art.paywall_notice,
-        "content_hash": content_hash(art.text),
+        "content_hash": capture.content_hash or content_hash(art.text),
     }
     sha = hashlib.sha256(capture.response.content).hexdigest() if capture.response else None
     return _Prepared(capture, values["canonical_url"], fetched_at, values, sha)
