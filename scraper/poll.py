@@ -88,7 +88,8 @@ TRANSIENT = ("net:", "http:429", "http:5")  # failures worth another try at the 
 @dataclass(frozen=True)
 class PollOptions:
     force: bool = False  # poll every feed now, due or not (``scraper poll``)
-    workers: int = 32  # fetch threads shared by all sources
+    workers: int = 64  # fetch threads shared by all sources (>= 2 lanes x sources polled at once)
+    source_threads: int = 32  # sources polled at once by poll_all (each mostly waits on its lanes)
     batch_size: int = 100  # captures per batch handed to the archive writer
     write_interval: float = 0.5  # the writer thread writes at most this often (unless waited on)
     write_captures: int = 1000  # ... or as soon as this many captures wait
@@ -444,7 +445,7 @@ def poll_all(sources: SourceSet | Sequence[Source], ctx: PollContext, *, names: 
     chosen = [s for s in sources if (s.name in wanted if wanted is not None else s.enabled)]
     if not chosen:
         return []
-    with ThreadPoolExecutor(min(8, len(chosen)), thread_name_prefix="source") as pool:
+    with ThreadPoolExecutor(max(1, min(ctx.options.source_threads, len(chosen))), thread_name_prefix="source") as pool:
         futures = [pool.submit(poll_source, s, ctx, force=force) for s in chosen]
         return [f.result() for f in futures]
 

@@ -162,7 +162,7 @@ def make_timeout(settings: Settings) -> httpx.Timeout:
     )
 
 
-LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=30)
+LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=30)
 
 
 def make_transport(settings: Settings) -> httpx.HTTPTransport:
