@@ -374,7 +374,11 @@ class PollContext:
                 import multiprocessing
 
                 n = self.options.processes or max(1, (os.cpu_count() or 2))
-                self._procs = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("forkserver"))
+                mp = multiprocessing.get_context("forkserver")
+                # workers fork from a server that imported the extraction code once, instead
+                # of each importing it (trafilatura, lxml...) on its first page
+                mp.set_forkserver_preload(["scraper.pipeline"])
+                self._procs = ProcessPoolExecutor(n, mp_context=mp)
             return self._procs
 
     def close(self, *, wait: bool = True) -> None:
@@ -468,12 +472,13 @@ class _SourcePoll:
         started = self.ctx.now()
         src = self.source
         tlist = targets(src)
-        rows = _read(self.ctx, lambda con: feed_states(con, [t.url for t in tlist]), {})
+        # one connection for both reads: opens are serialised by the archive's process lock
+        rows, rechecks = _read(self.ctx, lambda con: (
+            feed_states(con, [t.url for t in tlist]),
+            due_rechecks(con, src.name, started, self.ctx.options.recheck_limit)), ({}, []))
         states = {t.url: _state(rows.get(t.url), t, src.name) for t in tlist}
         due = [t for t in tlist if self.force or states[t.url].next_poll_at is None
                or states[t.url].next_poll_at <= started]
-        rechecks = _read(self.ctx, lambda con: due_rechecks(con, src.name, started,
-                                                            self.ctx.options.recheck_limit), [])
         if not due and not rechecks:
             self.summary.seconds = time.monotonic() - t0
             return self.summary
