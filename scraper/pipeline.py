@@ -18,7 +18,7 @@ from datetime import datetime
 import httpx
 
 from scraper.archive import Archive
-from scraper.archive.store import StoreOutcome, log_fetches, store_capture
+from scraper.archive.store import StoreOutcome, content_hash, log_fetches, store_capture
 from scraper.errors import ContentError, ScraperError, UsageError
 from scraper.extract.article import extract_article
 from scraper.models import Capture, FetchAttempt, FetchResult, SourceRules
@@ -108,8 +108,21 @@ def extract_capture(url: str, result: FetchResult, rules: SourceRules | None, so
     check_html(result)
     article = extract_article(result.content, url=result.final_url, content_type=result.content_type,
                               rules=rules)
+    # the text hashed here (in the worker processes, for large polls), not by the archive writer
     return Capture(url=url, article=article, fetched_at=result.fetched_at, source=source_name,
-                   response=result, article_key=key)
+                   response=result, article_key=key, content_hash=content_hash(article.text))
+
+
+def extract_capture_detached(url: str, result: FetchResult, rules: SourceRules | None,
+                             source_name: str | None, key: str | None) -> Capture:
+    """:func:`extract_capture` for a worker process: sent without its fetch attempts and
+    returned without the response (the parent holds both; :func:`attach_response` puts the
+    response back), so ~40 KB bodies cross the process boundary once, not twice."""
+    return replace(extract_capture(url, result, rules, source_name, key), response=None)
+
+
+def attach_response(capture: Capture, result: FetchResult) -> Capture:
+    return replace(capture, response=result)
 
 
 def finish_capture(capture: Capture, source: Source | None) -> Capture:
@@ -117,7 +130,10 @@ def finish_capture(capture: Capture, source: Source | None) -> Capture:
     if source is None:
         return capture
     article = plugin_for(source).postprocess(capture.article)
-    return capture if article is capture.article else replace(capture, article=article)
+    if article is capture.article:
+        return capture
+    return replace(capture, article=article,
+                   content_hash=content_hash(article.text) if capture.content_hash else None)
 
 
 def ingest(

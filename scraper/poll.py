@@ -64,9 +64,10 @@ from scraper.net.politeness import Abandoned, Politeness, host_of
 from scraper.net.retry import parse_retry_after
 from scraper.net.robots import RobotsCache
 from scraper.pipeline import (
+    attach_response,
     capture_inputs,
     capture_page,
-    extract_capture,
+    extract_capture_detached,
     fetch_page,
     finish_capture,
     settings_for,
@@ -697,7 +698,8 @@ class _SourcePoll:
             elif result is not None:
                 if use_procs:
                     rules, key = capture_inputs(cand.url, result, self.source)
-                    fut = self.ctx.processes().submit(extract_capture, cand.url, result, rules,
+                    fut = self.ctx.processes().submit(extract_capture_detached, cand.url,
+                                                      replace(result, attempts=()), rules,
                                                       self.source.name, key)
                     extracting.append((cand, result, fut))
                 else:
@@ -732,7 +734,7 @@ class _SourcePoll:
                 keep.append((cand, result, fut))
                 continue
             try:
-                self._captured(cand, finish_capture(fut.result(), self.source))
+                self._captured(cand, finish_capture(attach_response(fut.result(), result), self.source))
             except ScraperError as exc:
                 self._extract_failed(cand, result, exc)
         extracting[:] = keep
