@@ -1,5 +1,5 @@
 """The DuckDB archive: :class:`Archive` opens the file for one operation at a time,
-``store`` is the one write path, ``queries`` the read-only helpers. See docs/archive.md."""
+``store`` is the one write path, ``queries`` the read-only helpers. See the README, "The archive"."""
 
 from __future__ import annotations
 

@@ -178,7 +178,7 @@ _V3 = (
     "ALTER TABLE polls ADD COLUMN rechecked INTEGER",
 )
 
-# -- views for the common questions (docs/cookbook.md); days and months are in the session's
+# -- views for the common questions (the README's SQL cookbook); days and months are in the session's
 #    time zone, which is UTC in every connection the program opens
 _V2 = (
     # newest first: by publication time, else first sight

@@ -4,7 +4,7 @@
 
 One module per benchmark; each exposes ``run(quick: bool) -> list[Row]``. Every figure is printed
 next to a baseline measured in the same run, as a ratio: the machines are shared and noisy, so
-absolute times are not comparable between runs. See docs/bench.md for the last results.
+absolute times are not comparable between runs. The README, "Benchmarks", has the last results.
 """
 
 from __future__ import annotations

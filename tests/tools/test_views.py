@@ -1,4 +1,4 @@
-"""The SQL views of migration 2 (docs/cookbook.md)."""
+"""The SQL views of migration 2 (the README's SQL cookbook)."""
 
 from __future__ import annotations
 
