@@ -8,7 +8,6 @@ archived by any road was decoded, judged and stored the same way.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -202,5 +201,5 @@ def _ingest_one(raw_url: str, settings: Settings, sources: SourceSet | None, arc
 def _mark_last(attempts: tuple[FetchAttempt, ...], exc: ScraperError) -> tuple[FetchAttempt, ...]:
     if not attempts:
         return attempts
-    last = dataclasses.replace(attempts[-1], error=exc.code, error_detail=str(exc))
+    last = replace(attempts[-1], error=exc.code, error_detail=str(exc))
     return (*attempts[:-1], last)

@@ -6,9 +6,7 @@ import gzip
 import json
 import os
 import platform
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -133,14 +131,6 @@ def corpus_pages(limit: int | None = None, root: Path = CORPORA) -> list[CorpusP
                    gzip.decompress((r["_root"] / r["html_file"]).read_bytes()))
         for r in records
     ]
-
-
-@contextmanager
-def stopwatch() -> Iterator[Callable[[], float]]:
-    start = time.perf_counter()
-    end: list[float] = []
-    yield lambda: (end[0] if end else time.perf_counter()) - start
-    end.append(time.perf_counter())
 
 
 def fmt_rate(per_second: float, unit: str = "pages/s") -> str:

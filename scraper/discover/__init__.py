@@ -1,7 +1,7 @@
 """Discovery: feeds, sitemaps and index pages -> candidate article URLs; ``scraper discover``.
 
-``discover_command(url, fetch)`` is what ``scraper discover URL`` calls (``cli/`` wires the real
-fetcher and prints ``["yaml"]``).
+``discover(url, fetch)`` is what ``scraper discover URL`` calls (``cli/`` wires the real fetcher
+and prints ``["yaml"]``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ __all__ = [
     "SitemapUrl",
     "collect_sitemap_urls",
     "discover",
-    "discover_command",
     "find_feed_links",
     "guess_article_pattern",
     "links_from_index",
@@ -32,5 +31,3 @@ __all__ = [
     "parse_sitemap",
     "robots_sitemaps",
 ]
-
-discover_command = discover

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -548,25 +547,6 @@ _OFFER_WORDS = re.compile(
     r"seguir leyendo|continuar|continua|plus\b|premium|会員|購読|zugang|offre|offer|angebot|paywall",
     re.IGNORECASE,
 )
-
-
-def _outermost(nodes: Iterable[LexborNode]) -> list[LexborNode]:
-    nodes = list(nodes)
-    ids = {n.mem_id for n in nodes}
-    out = []
-    for n in nodes:
-        parent = n.parent
-        depth = 0
-        nested = False
-        while parent is not None and depth < _MAX_DEPTH:
-            if parent.mem_id in ids:
-                nested = True
-                break
-            parent = parent.parent
-            depth += 1
-        if not nested:
-            out.append(n)
-    return out
 
 
 def _names(node: LexborNode) -> str:

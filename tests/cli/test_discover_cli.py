@@ -3,8 +3,6 @@ a guessed article pattern, and an entry that loads and matches the site's articl
 
 from __future__ import annotations
 
-import json
-
 from click.testing import CliRunner
 
 from scraper.cli import cli
@@ -31,4 +29,3 @@ def test_discover_refuses_a_bad_url() -> None:
     res = CliRunner().invoke(cli, ["discover", "ftp://example.com/"])
     assert res.exit_code == 2
     assert res.stderr.startswith("error:")
-    json.dumps(res.stderr)
