@@ -57,7 +57,7 @@ class FetchResult:
 class Signal:
     """One piece of paywall evidence. ``name`` is a stable ``family:detail`` string."""
 
-    name: str  # e.g. "notice:fr:reste-x-pourcent", "jsonld:isAccessibleForFree=false"
+    name: str  # e.g. "notice:meaning", "jsonld:isAccessibleForFree=false"
     detail: str = ""  # human-readable evidence (the matched text, the counts)
     weight: float = 0.0  # contribution to the truncation score (negative: evidence of full text)
 
@@ -73,6 +73,7 @@ class PaywallVerdict:
     signals: tuple[Signal, ...] = ()
     notice: str | None = None
     expected_fraction: float | None = None  # share of the article served, when a notice says so
+    model: str | None = None  # hard | metered | registration | freemium, when the page says
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class Article:
     paywall_confidence: float = 0.0
     paywall_signals: tuple[str, ...] = ()
     paywall_notice: str | None = None
+    paywall_model: str | None = None  # hard | metered | registration | freemium, or None
     paywall_evidence: tuple[Signal, ...] = field(default=(), repr=False)
     extractor: str = "trafilatura"  # "trafilatura" or "rules:<source>"
     rules_version: str | None = None

@@ -282,12 +282,16 @@ _V4: tuple[str, ...] = (
     "ALTER TABLE skips_v4 RENAME TO skips",
 )
 
+# The kind of wall (hard, metered, registration, freemium) beside the verdict.
+_V5: tuple[str, ...] = ("ALTER TABLE articles ADD COLUMN paywall_model VARCHAR",)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "articles, versions, responses, fetches, feeds, skips, polls", _V1),
     Migration(2, "views: latest_articles, truncated_per_source_day, access_changes, "
                  "article_revisions, source_activity, quiet_sources", _V2),
     Migration(3, "feed validators, body hash and 304 counts; poll counters", _V3),
     Migration(4, "skips: one row per (url, reason) with first/last time and count", _V4),
+    Migration(5, "articles.paywall_model (hard, metered, registration, freemium)", _V5),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

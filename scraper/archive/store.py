@@ -140,6 +140,7 @@ _META_COLUMNS: tuple[tuple[str, str], ...] = (
     ("paywall_declared", "BOOLEAN"),
     ("paywall_confidence", "DOUBLE"),
     ("paywall_evidence", "JSON"),
+    ("paywall_model", "VARCHAR"),
     ("extractor", "VARCHAR"),
     ("rules_version", "VARCHAR"),
     ("encoding", "VARCHAR"),
@@ -303,6 +304,7 @@ def _prepare(capture: Capture) -> _Prepared:
         "paywall_evidence": json.dumps(
             [s.to_dict() for s in art.paywall_evidence], ensure_ascii=False
         ),
+        "paywall_model": art.paywall_model,
         "extractor": art.extractor,
         "rules_version": art.rules_version,
         "encoding": art.encoding,

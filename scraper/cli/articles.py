@@ -126,7 +126,7 @@ def show_cmd(url: str, db: Path, as_json: bool) -> None:
     click.echo(row.get("title") or "(no title)")
     click.echo("=" * min(len(row.get("title") or "(no title)"), 100))
     for key in ("url", "canonical_url", "source", "authors", "published_at", "language", "section",
-                "word_count", "access", "paywall_declared", "paywall_confidence", "paywall_signals",
+                "word_count", "access", "paywall_declared", "paywall_model", "paywall_confidence", "paywall_signals",
                 "fetched_at", "version"):
         if row.get(key) not in (None, [], ""):
             click.echo(f"{key:19} {_plain(row[key])}")

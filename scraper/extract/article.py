@@ -16,6 +16,7 @@ from scraper.decode import clean_text, decode_html
 from scraper.errors import ContentError
 from scraper.extract.body import extract_body, node_text
 from scraper.extract.document import MAX_DEPTH, Document, nesting_depth, parse_document
+from scraper.extract.words import count_words
 from scraper.extract.metadata import Metadata, extract_metadata, parse_date
 from scraper.models import Article, SourceRules
 from scraper.paywall.verdict import assess
@@ -115,12 +116,13 @@ def extract_article(
         image=meta.image,
         site_name=meta.site_name,
         canonical_url=meta.canonical_url,
-        word_count=len(text.split()),
+        word_count=count_words(text),
         access=verdict.access,
         paywall_declared=verdict.declared,
         paywall_confidence=verdict.confidence,
         paywall_signals=tuple(s.name for s in verdict.signals),
         paywall_notice=verdict.notice,
+        paywall_model=verdict.model,
         paywall_evidence=verdict.signals,
         extractor=body.extractor,
         rules_version=body.rules_version,

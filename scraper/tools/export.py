@@ -46,7 +46,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "id", "url", "canonical_url", "source", "article_key", "title", "authors", "published_at",
     "modified_at", "language", "section", "tags", "description", "image", "site_name", "text",
     "word_count", "access", "paywall_declared", "paywall_confidence", "paywall_signals",
-    "paywall_notice", "paywall_evidence", "extractor", "rules_version", "encoding",
+    "paywall_notice", "paywall_evidence", "paywall_model", "extractor", "rules_version", "encoding",
     "content_hash", "fetched_at", "first_seen_at", "updated_at", "version",
 )  # fmt: skip
 _META_SKIP = frozenset({"id", "response_id", "next_check_at", "check_count", "article_id"})

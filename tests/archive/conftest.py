@@ -62,7 +62,7 @@ def make_capture() -> MakeCapture:
             canonical_url=canonical_url,
             word_count=len(text.split()),
             access=access,  # type: ignore[arg-type]
-            paywall_signals=("notice:fr:reste-x-pourcent",) if access != "full" else (),
+            paywall_signals=("notice:meaning",) if access != "full" else (),
             paywall_notice="Il vous reste 57% de cet article à lire" if access != "full" else None,
             extractor="trafilatura",
             rules_version="1",

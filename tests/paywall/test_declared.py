@@ -7,7 +7,7 @@ import json
 import pytest
 
 from scraper.models import SourceRules
-from scraper.paywall.signals import declaration, parse_bool
+from scraper.paywall.declared import declaration, parse_bool
 
 from .conftest import PROSE, judge, names, page
 
@@ -84,10 +84,10 @@ def test_microdata(markup: str, expected: bool) -> None:
     ("key", "tier", "expected"),
     [
         ("article:content_tier", "locked", True),
-        ("article:content_tier", "metered", True),
+        ("article:content_tier", "metered", None),  # free up to a limit: no paid declaration
         ("article:content_tier", "free", False),
         ("og:article:content_tier", "locked", True),
-        ("article_content_tier", "metered", True),
+        ("article_content_tier", "metered", None),
         ("article:content_tier", "something", None),
     ],
 )

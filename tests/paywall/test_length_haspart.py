@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from scraper.paywall.signals import ending_signals
+from scraper.paywall.length import ending_signals
 
 from .conftest import PROSE, judge, names, page, scored
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from scraper.extract.article import extract_article
 from scraper.extract.document import parse_document
 from scraper.models import SourceRules
-from scraper.paywall.notices import find_notice, search_notices
+from scraper.paywall.blocks import find_tail_notice
 
 from .conftest import FIXTURES, PROSE, judge, names, page, scored
 
@@ -18,61 +20,73 @@ DEVELOPPEZ = (
 
 
 @pytest.mark.parametrize(
-    ("phrase", "name"),
+    "sentence",
     [
-        ("Il vous reste 57.09% de cet article à lire.", "notice:fr:reste-x-pourcent"),
-        ("Il vous reste 78 % à découvrir.", "notice:fr:reste-x-pourcent-decouvrir"),
-        ("La fin de cet article est réservée aux abonnés.", "notice:fr:developpez-fin-reservee"),
-        ("La suite est réservée à nos abonnés.", "notice:fr:suite-reservee"),
-        ("Pour lire la suite et accéder gratuitement à 3 articles, créez votre compte",
-         "notice:fr:lire-la-suite"),
-        ("Create a free account to continue reading.", "notice:en:free-account-continue"),
-        ("The rest of this post is for paid subscribers.", "notice:en:rest-for-subscribers"),
-        ("To view the full story, please subscribe to The Times.", "notice:en:full-story-subscribe"),
-        ("Jetzt weiterlesen mit BZ+", "notice:de:weiterlesen-mit-plus"),
-        ("Kostenlos registrieren und weiterlesen", "notice:de:registrieren-weiterlesen"),
-        ("Den kompletten Beitrag lesen Sie in der neuen Ausgabe.", "notice:de:ganzer-artikel-ausgabe"),
-        ("Suscríbete para seguir leyendo", "notice:es:suscribete-seguir-leyendo"),
-        ("Questo articolo è riservato agli abbonati", "notice:it:riservato-abbonati"),
-        ("Assine para continuar lendo", "notice:pt:assine-para-continuar"),
-        ("Conteúdo exclusivo para assinantes", "notice:pt:exclusivo-assinantes"),
-        ("この記事は会員限定です。", "notice:ja:kaiin-gentei"),
+        "Il vous reste 57.09% de cet article à lire. La suite est réservée aux abonnés.",
+        "La fin de cet article est réservée aux abonnés.",
+        "Pour lire la suite et accéder gratuitement à 3 articles, créez votre compte.",
+        "Create a free account to continue reading.",
+        "The rest of this post is for paid subscribers.",
+        "To view the full story, please subscribe to The Times.",
+        "Kostenlos registrieren und weiterlesen.",
+        "Suscríbete para seguir leyendo.",
+        "Questo articolo è riservato agli abbonati. Abbonati per continuare a leggere.",
+        "Assine para continuar lendo.",
     ],
 )
-def test_lexicon_phrase(phrase: str, name: str) -> None:
-    assert name in {m.name for m in search_notices(phrase)}
+def test_notice_sentence_is_cut_by_meaning(sentence: str) -> None:
+    found = find_tail_notice(PROSE + "\n\n" + sentence)
+    assert found is not None
+    assert found.notice == sentence
+    assert found.text == PROSE
 
 
 @pytest.mark.parametrize(
-    "phrase",
+    "line",
     [
         "Abonnez-vous à notre newsletter.",
         "Article réservé aux abonnés",  # a label in related-article lists
         "Subscribe",
         "Dieser Artikel gehört zum Angebot von SPIEGEL+. Sie können ihn lesen, weil er Ihnen geschenkt wurde.",
-        "Diese Funktion steht nur unseren Abonnenten zur Verfügung.",
+        "Log in to comment. Only subscribers can join the conversation.",
     ],
 )
-def test_lexicon_ignores_everyday_labels(phrase: str) -> None:
-    assert search_notices(phrase) == []
+def test_everyday_labels_are_not_notices(line: str) -> None:
+    assert find_tail_notice(PROSE + "\n\n" + line) is None
+
+
+def test_notice_in_the_last_paragraph_is_cut_at_its_sentence() -> None:
+    text = PROSE + "\n\n" + PROSE + " The rest of this article is reserved for subscribers."
+    found = find_tail_notice(text)
+    assert found is not None
+    assert found.notice == "The rest of this article is reserved for subscribers."
+    assert found.text == PROSE + "\n\n" + PROSE
+
+
+def test_box_lines_after_the_notice_go_with_it() -> None:
+    text = PROSE + "\n\nSubscribe to keep reading.\n\nAlready a subscriber? Log in\n\nSee offers"
+    found = find_tail_notice(text)
+    assert found is not None
+    assert found.text == PROSE
+    assert found.notice.endswith("See offers")
 
 
 def test_percentage_gives_expected_fraction() -> None:
-    found = find_notice(PROSE + "\n\nIl vous reste 57.09% de cet article à lire.")
+    found = find_tail_notice(PROSE + "\n\nIl vous reste 57.09% de cet article à lire. La suite est réservée aux abonnés.")
     assert found is not None
-    assert found.matches[0].expected_fraction == pytest.approx(0.4291)
+    assert found.expected_fraction == pytest.approx(0.4291)
 
 
 def test_notice_far_from_the_tail_is_ignored() -> None:
     text = "La suite est réservée aux abonnés.\n\n" + "\n\n".join([PROSE] * 20)
-    assert find_notice(text) is None
+    assert find_tail_notice(text) is None
 
 
 def test_developpez_notice_removed_and_kept(article_html: str, article_text: str) -> None:
     doc = page(f"<div class='content'>{article_html}<p>{DEVELOPPEZ}</p></div>")
     verdict, text = judge(doc, article_text + "\n\n" + DEVELOPPEZ)
     assert verdict.access == "truncated"
-    assert "notice:fr:developpez-fin-reservee" in scored(verdict)
+    assert "notice:meaning" in scored(verdict)
     assert verdict.notice == DEVELOPPEZ
     assert text == article_text
     assert "abonnés" not in text
@@ -86,7 +100,7 @@ def test_developpez_page_end_to_end() -> None:
     assert "Soutenez le Club" in art.paywall_notice
     assert "réservée aux abonnés" not in art.text
     assert "s’inquiètent de l’usage de l’IA" in art.text
-    assert "notice:fr:developpez-fin-reservee" in art.paywall_signals
+    assert "notice:meaning" in art.paywall_signals
 
 
 def test_le_monde_pattern() -> None:
@@ -97,7 +111,7 @@ def test_le_monde_pattern() -> None:
     verdict, out = judge(doc, text)
     assert verdict.access == "truncated"
     assert verdict.declared is True
-    assert "notice:fr:reste-x-pourcent" in scored(verdict)
+    assert "notice:meaning" in scored(verdict)
     assert "haspart:selector-offer" in names(verdict)
     assert verdict.expected_fraction == pytest.approx(0.4291)
     assert verdict.notice is not None and verdict.notice.startswith("Il vous reste 57.09%")
@@ -141,7 +155,7 @@ def test_notice_in_dom_after_body_counts(article_html: str, article_text: str) -
     # trafilatura dropped the notice; it is still in the DOM right after the body.
     doc = page(f"<article>{article_html}<div class='cta'><p>Create a free account to continue reading.</p></div></article>")
     verdict, out = judge(doc, article_text)
-    assert "notice:en:free-account-continue" in scored(verdict)
+    assert "notice:meaning" in scored(verdict)
     assert verdict.access == "truncated"
     assert verdict.notice == "Create a free account to continue reading."
     assert out == article_text
@@ -163,9 +177,15 @@ def test_notice_with_little_text_is_locked() -> None:
     assert out == "A short lede only."
 
 
-def test_long_text_after_notice_is_kept() -> None:
+def test_long_text_after_a_rule_notice_is_kept() -> None:
+    rules = (re.compile("lisez la suite dans notre magazine", re.IGNORECASE),)
     tail = "\n\n".join([PROSE] * 8)
-    text = PROSE + "\n\nCreate a free account to continue reading.\n\n" + tail
-    found = find_notice(text)
-    assert found is not None
+    text = PROSE + "\n\nLisez la suite dans notre magazine.\n\n" + tail
+    found = find_tail_notice(text, rules)
+    assert found is not None and found.rule is not None
     assert found.text == PROSE + "\n" + tail
+
+
+def test_notice_followed_by_prose_is_not_cut() -> None:
+    text = PROSE + "\n\nCreate a free account to continue reading.\n\n" + "\n\n".join([PROSE] * 8)
+    assert find_tail_notice(text) is None

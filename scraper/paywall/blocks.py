@@ -1,0 +1,261 @@
+"""Paywall notices by meaning: candidate blocks at the end of the body, read for their concepts.
+
+A notice is found where walls put it: in the last paragraphs of the extracted text (a sentence in
+the article flow, a box trafilatura kept) or in the visible blocks right after the body in the
+DOM (a box trafilatura dropped). Each candidate is read for the concepts of
+:mod:`scraper.paywall.lexicon` and for structure (links to subscription or login pages, forms,
+buttons); a block that asks for access (subscribe, register, sign in, unlock) and says what is
+withheld (continue, the rest, exclusive), and is no newsletter, donation, comment or cookie
+promo, is a notice whatever its exact words. Source rules add their own phrases
+(``paywall.notices`` in sources.yaml, matched as regexes).
+
+Whatever the verdict, a notice found at the end of the text is cut out of it and kept as the
+article's ``paywall_notice``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborNode
+
+from scraper.extract.words import count_words
+from scraper.paywall.lexicon import ACCESS, GATE, NEGATIVE, matcher, reads_as_notice
+
+TAIL_CHARS = 1500  # how much of the text's end is read for a notice
+TAIL_PARAGRAPHS = 6
+NOTICE_MAX_WORDS = 90  # a paragraph longer than this is prose, not a notice
+CHROME_MAX_WORDS = 25  # short lines of a box after its notice: buttons, "already a subscriber?"
+AFTER_BLOCKS = 6  # DOM blocks after the body that are read
+AFTER_MAX_WORDS = 180
+MAX_WORDS_AFTER_RULE = 120  # rule phrases: text after the paragraph that is kept, not cut
+_SENTENCE = re.compile(r"(?<=[.!?…。！？])\s+")
+_PERCENT = re.compile(r"(\d{1,3}(?:[.,]\d{1,3})?)\s*%")
+_ACCESS = frozenset(ACCESS)
+_GATE = frozenset(GATE)
+_NEGATIVE = frozenset(NEGATIVE)
+_WITHHELD = frozenset({"continue", "rest"})
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notice found at the end of the text, and the text with it cut out."""
+
+    notice: str  # the removed text
+    text: str  # the text without it
+    concepts: frozenset[str]
+    hits: dict[str, str]  # concept -> the words that matched
+    rule: str | None = None  # the source rule pattern that matched, if any
+    expected_fraction: float | None = None  # share of the article served, when a number says so
+
+
+def _fraction(text: str, concepts: frozenset[str]) -> float | None:
+    """"57% of this article remains" -> 0.43 served (a percentage in a notice about the rest)."""
+    if "rest" not in concepts and "continue" not in concepts:
+        return None
+    m = _PERCENT.search(text)
+    if not m:
+        return None
+    remaining = float(m.group(1).replace(",", ".")) / 100.0
+    return round(1.0 - remaining, 4) if 0.0 < remaining < 1.0 else None
+
+
+def is_chrome_line(text: str, concepts: frozenset[str]) -> bool:
+    """A short line of a wall box: a button ("S'abonner"), "Already a subscriber? Log in", a price."""
+    words = count_words(text)
+    if words <= 3:
+        return True
+    return words <= CHROME_MAX_WORDS and not concepts.isdisjoint(_ACCESS | {"offer", "free"}) \
+        and concepts.isdisjoint(_NEGATIVE)
+
+
+def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ()) -> Notice | None:
+    """The notice at the end of ``text`` (NFC), by meaning or by a source's rule phrase.
+
+    Read backwards from the last paragraph: notice paragraphs and the short lines of a box
+    (buttons, prices, "already a subscriber?") are taken; the first paragraph of prose stops the
+    walk. Without a notice paragraph, the trailing sentences of the last prose paragraph are read
+    (a notice written in the article's own last paragraph). Rule phrases are also found earlier
+    in the tail; then only their paragraph is cut when more than ``MAX_WORDS_AFTER_RULE`` words
+    follow it, so real text is never lost.
+    """
+    if not text:
+        return None
+    rule = _rule_notice(text, rule_patterns) if rule_patterns else None
+    if rule is not None:
+        return rule
+    m = matcher()
+    lines = text.split("\n")
+    tail_start = max(0, len(text) - TAIL_CHARS)
+    offsets = []
+    pos = 0
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    cut_line: int | None = None
+    concepts: frozenset[str] = frozenset()
+    seen = 0
+    prose_line: int | None = None
+    labels = 0
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index].strip()
+        if not line:
+            continue
+        if offsets[index] + len(lines[index]) < tail_start or seen >= TAIL_PARAGRAPHS:
+            break
+        seen += 1
+        found = m.concepts(line)
+        words = count_words(line)
+        if words <= NOTICE_MAX_WORDS and reads_as_notice(found):
+            if found.isdisjoint(_WITHHELD):
+                # "Réservé aux abonnés" alone is a label: on every teaser of a related-articles
+                # list. It is a notice only as a sentence, and only once.
+                labels += 1
+                if words < 5 or labels > 1:
+                    return None
+            cut_line = index
+            concepts |= found
+            continue
+        if is_chrome_line(line, found):
+            continue  # taken only if a notice comes before it
+        prose_line = index
+        break
+    if cut_line is not None:
+        # The notice may open with sentences of the article: cut at the shortest closing run of
+        # sentences that still reads as a notice.
+        first = lines[cut_line].strip()
+        sentences = _SENTENCE.split(first)
+        lead = ""
+        for take in range(1, len(sentences)):
+            closing = " ".join(sentences[-take:])
+            if reads_as_notice(m.concepts(closing)):
+                # Sentences before it that speak of access or of the rest belong to it
+                # ("Il vous reste 57% de cet article à lire. La suite est réservée aux abonnés.")
+                while take < len(sentences) and not m.concepts(sentences[-take - 1]).isdisjoint(
+                        _ACCESS | _GATE):
+                    take += 1
+                if take < len(sentences):
+                    lead = first[: first.rfind(sentences[-take])].rstrip()
+                break
+        if lead and reads_as_notice(m.concepts(lead)):
+            lead = ""
+        notice = "\n".join([first[len(lead):].strip()] + lines[cut_line + 1:]).strip()
+        kept = "\n".join(lines[:cut_line] + ([lead] if lead else [])).rstrip()
+        return Notice(notice, kept, concepts, m.hits(notice),
+                      expected_fraction=_fraction(notice, concepts))
+    if prose_line is None:
+        return None
+    # A notice in the last prose paragraph's closing sentences.
+    line = lines[prose_line]
+    sentences = _SENTENCE.split(line.strip())
+    for take in (1, 2):
+        if len(sentences) <= take:
+            break
+        closing = " ".join(sentences[-take:])
+        found = m.concepts(closing)
+        if count_words(closing) <= 60 and reads_as_notice(found):
+            start = line.rfind(sentences[-take])
+            notice = "\n".join([line[start:]] + lines[prose_line + 1:]).strip()
+            kept = "\n".join(lines[:prose_line] + [line[:start].rstrip()]).rstrip()
+            return Notice(notice, kept, found, m.hits(notice),
+                          expected_fraction=_fraction(notice, found))
+    return None
+
+
+def _rule_notice(text: str, patterns: tuple[re.Pattern[str], ...]) -> Notice | None:
+    offset = max(0, len(text) - TAIL_CHARS)
+    tail = text[offset:]
+    first: re.Match[str] | None = None
+    for pattern in patterns:
+        hit = pattern.search(tail)
+        if hit and (first is None or hit.start() < first.start()):
+            first = hit
+    if first is None:
+        return None
+    start = offset + first.start()
+    line_start = text.rfind("\n", 0, start) + 1
+    sentence = max(text.rfind(". ", line_start, start), text.rfind("! ", line_start, start),
+                   text.rfind("? ", line_start, start), text.rfind("… ", line_start, start))
+    cut = sentence + 2 if sentence >= line_start else line_start
+    para_end = text.find("\n", offset + first.end())
+    if para_end == -1:
+        para_end = len(text)
+    after = text[para_end:]
+    end = para_end if len(after.split()) > MAX_WORDS_AFTER_RULE else len(text)
+    notice = text[cut:end].strip()
+    kept = text[:cut].rstrip()
+    if end == para_end and after.strip():
+        kept += "\n" + after.lstrip("\n")
+    concepts = matcher().concepts(notice)
+    return Notice(notice, kept.rstrip(), concepts, matcher().hits(notice), rule=first.group(0),
+                  expected_fraction=_fraction(notice, concepts | {"rest"}))
+
+
+# ---------------------------------------------------------------------------------------------
+# Blocks after the body in the DOM
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """A visible block right after the body, read for concepts and structure."""
+
+    text: str
+    concepts: frozenset[str]
+    words: int
+    subscription_links: int = 0  # links or buttons to subscription/offer/login/register pages
+    login_form: bool = False  # a form with a password field, or an e-mail field and no newsletter
+    node: LexborNode | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def reads_as_notice(self) -> bool:
+        return self.words <= AFTER_MAX_WORDS and reads_as_notice(self.concepts)
+
+    @property
+    def asks_for_access(self) -> bool:
+        """Asks for a subscription, an account or a login, with an offer, a link or a form, and
+        is no promo (newsletter, donation, comment, cookie)."""
+        c = self.concepts
+        if not c.isdisjoint(_NEGATIVE) or c.isdisjoint(_ACCESS) or self.words > AFTER_MAX_WORDS:
+            return False
+        return bool("offer" in c or self.subscription_links or self.login_form
+                    or not c.isdisjoint(_GATE))
+
+
+def read_block(node: LexborNode | None, text: str) -> Block:
+    m = matcher()
+    concepts = m.concepts(text)
+    links = 0
+    form = False
+    if node is not None:
+        if node.css_first("input[type=password i]") is not None:
+            form = True
+        elif node.css_first("input[type=email i], input[name*=mail i]") is not None:
+            # An e-mail field without a password is a newsletter or alert sign-up.
+            concepts = concepts | {"newsletter"}
+        for a in node.css("a[href], form[action], button[formaction]")[:30]:
+            target = a.attributes.get("href") or a.attributes.get("action") or ""
+            target = target or a.attributes.get("formaction") or ""
+            if target and m.subscription_url(target):
+                links += 1
+    return Block(text, concepts, count_words(text), links, form, node)
+
+
+GAP_WORDS = 150  # words of other blocks allowed between the body and a notice "right after" it
+_COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|copyright", re.IGNORECASE)
+
+
+def after_blocks(chunks: list[tuple[LexborNode | None, str]]) -> list[Block]:
+    """The blocks right after the body: at most ``AFTER_BLOCKS``, stopping once ``GAP_WORDS``
+    words of other text lie between, and at a copyright line (the page's footer)."""
+    out: list[Block] = []
+    gap = 0
+    for node, text in chunks[:AFTER_BLOCKS]:
+        if gap > GAP_WORDS or _COPYRIGHT.search(text):
+            break
+        block = read_block(node, unicodedata.normalize("NFC", text))
+        out.append(block)
+        gap += block.words
+    return out

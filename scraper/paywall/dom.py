@@ -1,0 +1,289 @@
+"""Where things sit in the DOM: visibility, page chrome, the body's place, what follows it.
+
+Every paywall question about position ("is this box right after the body?", "is this notice
+hidden?") is answered here, with CSS selectors run by lexbor and bounded Python walks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from selectolax.lexbor import LexborNode
+
+from scraper.extract.document import Document
+from scraper.extract.words import CJK as _CJK
+
+
+_HIDDEN_CLASSES = frozenset(
+    {"hidden", "d-none", "is-hidden", "hide", "visually-hidden", "sr-only", "invisible",
+     "u-hidden", "display-none", "hidden-all", "js-hidden"}
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_CHROME_TAGS = frozenset({"nav", "header", "footer", "aside", "menu"})
+_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "menu"})
+_CHROME_WORDS = re.compile(
+    r"(?:^|.*[_-])(?:sidebar|side-bar|rail|nav|navbar|navigation|menu|footer|site-header|"
+    r"masthead|related|recommend\w*|teaser-?list|most-?read|widget-area)(?:$|[_-].*)",
+    re.IGNORECASE,
+)
+MAX_DEPTH = 60
+
+
+def hidden_self(node: LexborNode) -> bool:
+    if node.tag in ("template", "noscript"):
+        return True
+    attrs = node.attributes
+    if "hidden" in attrs:
+        return True
+    style = attrs.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return True
+    cls = attrs.get("class")
+    if cls and not _HIDDEN_CLASSES.isdisjoint(cls.lower().split()):
+        return True
+    return False
+
+
+def chrome_self(node: LexborNode) -> bool:
+    if node.tag in _CHROME_TAGS:
+        return True
+    attrs = node.attributes
+    role = attrs.get("role")
+    if role and role.lower() in _CHROME_ROLES:
+        return True
+    for value in (attrs.get("class"), attrs.get("id")):
+        if not value:
+            continue
+        for token in value.split():
+            # The BEM block only: "main--with-contextual-nav" is a main, "nav__item" a nav.
+            block = token.split("__", 1)[0].split("--", 1)[0]
+            if _CHROME_WORDS.match(block):
+                return True
+    return False
+
+
+def hidden_or_chrome(node: LexborNode, *, self_may_be_box: bool = True) -> str | None:
+    """Why ``node`` cannot carry evidence: "hidden", "chrome" (nav, header, footer, sidebar), or None.
+
+    The node itself may be an ``<aside>`` paywall box (Zeit's ``aside.gate``): only its own
+    hidden state counts, while any ancestor that is hidden or page chrome disqualifies it.
+    """
+    if hidden_self(node):
+        return "hidden"
+    if not self_may_be_box and chrome_self(node):
+        return "chrome"
+    current = node.parent
+    depth = 0
+    while current is not None and depth < MAX_DEPTH:
+        tag = current.tag
+        if tag in ("body", "html", "-document", None):
+            break
+        if hidden_self(current):
+            return "hidden"
+        if chrome_self(current):
+            return "chrome"
+        current = current.parent
+        depth += 1
+    return None
+
+
+def _ancestor_ids(node: LexborNode) -> list[int]:
+    out = []
+    current: LexborNode | None = node
+    depth = 0
+    while current is not None and depth < MAX_DEPTH:
+        out.append(current.mem_id)
+        current = current.parent
+        depth += 1
+    return out
+
+
+def css_string(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def find_anchor(doc: Document, text: str, within: LexborNode | None = None) -> LexborNode | None:
+    """The deepest element holding the end of the extracted body (its last prose paragraph).
+
+    Searched in ``within`` first (the article container, a smaller subtree), then in <body>.
+    """
+    if within is not None:
+        found = _find_anchor_in(within, text, "")
+        if found is not None:
+            return found
+    return _find_anchor_in(doc.tree, text, "body ")
+
+
+def _find_anchor_in(root: Any, text: str, scope: str) -> LexborNode | None:
+    paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
+    for para in reversed(paragraphs[-6:]):
+        words = para.split()
+        if len(words) < 8 and len(_CJK.findall(para)) < 20:
+            continue
+        long_words = [w.strip(".,;:!?»«\"“”()") for w in words[-8:]]
+        long_words = [w for w in long_words if len(w) >= 7]
+        snippets = [" ".join(words[-4:]), " ".join(words[-2:])] if len(words) >= 4 else [para[-24:]]
+        if long_words:
+            snippets.append(long_words[-1])
+        for snippet in snippets:
+            if len(snippet) < 6:
+                continue
+            try:
+                matches = root.css(f'{scope}:lexbor-contains("{css_string(snippet)}")')
+            except Exception:
+                matches = []
+            # Not the page's JSON-LD: an articleBody taken as the text is also in a <script>.
+            matches = [m for m in matches if m.tag not in NO_TEXT_TAGS]
+            if matches:
+                return matches[-1]
+        break
+    return None
+
+
+@dataclass(frozen=True)
+class BodyPlace:
+    """Where the body sits in the DOM: the anchor, its ancestor chain, and the region around it."""
+
+    anchor: LexborNode
+    chain: tuple[int, ...]  # mem_ids from the anchor up
+    chain_set: frozenset[int]
+    region: LexborNode  # the ancestor whose subtree is searched for boxes
+
+
+_REGION_LEVELS = 7
+
+
+def _region(anchor: LexborNode) -> LexborNode:
+    region = anchor
+    current = anchor.parent
+    level = 0
+    while current is not None and level < _REGION_LEVELS and current.tag != "html":
+        region = current
+        current = current.parent
+        level += 1
+    return region
+
+
+def body_place(doc: Document, text: str, body_node: LexborNode | None) -> BodyPlace | None:
+    """Locate the body: the element holding the text's last paragraph, else ``body_node``.
+
+    The text comes first because on the generic path ``body_node`` is only the page's article
+    container (``<article>``, ``<main>``), which may hold more than the body or miss it.
+    """
+    anchor = find_anchor(doc, text, body_node) if text else None
+    if anchor is None:
+        anchor = body_node
+    if anchor is None:
+        return None
+    chain = tuple(_ancestor_ids(anchor))
+    return BodyPlace(anchor, chain, frozenset(chain), _region(anchor))
+
+
+_SIBLING_STEPS = 25
+NO_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "link", "meta", "svg"})
+_GAP_WORDS = 150  # visible words allowed between the body and a box "right after" it
+
+
+def placed_after_body(node: LexborNode, place: BodyPlace) -> bool | None:
+    """True if ``node`` is inside the body's container or follows it closely; None if it holds it.
+
+    The box and the anchor meet at their lowest common ancestor; the box must sit in a later
+    branch, at most ``_SIBLING_STEPS`` element siblings on, with fewer than ``_GAP_WORDS`` words
+    between (so a box after the comments or the related articles does not count).
+    """
+    if node.mem_id in place.chain_set:
+        return None  # the node contains the body: a container, not a box
+    # Walk up from the box to the common ancestor, remembering the branch it came from.
+    branch = node
+    current = node.parent
+    depth = 0
+    while current is not None and depth < MAX_DEPTH and current.mem_id not in place.chain_set:
+        branch = current
+        current = current.parent
+        depth += 1
+    if current is None or current.mem_id not in place.chain_set:
+        return False
+    lca = current.mem_id
+    if lca == place.chain[0]:
+        return True  # inside the anchor element itself
+    # The anchor's branch under the common ancestor.
+    index = place.chain.index(lca)
+    anchor_branch_id = place.chain[index - 1]
+    # Walk the siblings after the anchor's branch, looking for the box's branch.
+    sibling = branch.prev
+    seen_anchor = False
+    # Search backwards from the box's branch: cheaper, and the gap is what lies between.
+    gap = 0
+    steps = 0
+    while sibling is not None and steps < _SIBLING_STEPS * 2:
+        if sibling.mem_id == anchor_branch_id:
+            seen_anchor = True
+            break
+        if sibling.is_element_node:
+            steps += 1
+            if sibling.tag in NO_TEXT_TAGS:
+                pass
+            elif not hidden_self(sibling) and not chrome_self(sibling):
+                gap += len((sibling.text(deep=True) or "").split())
+                if gap > _GAP_WORDS:
+                    return False
+        elif sibling.is_text_node:
+            gap += len((sibling.text_content or "").split())
+        sibling = sibling.prev
+    return seen_anchor and steps <= _SIBLING_STEPS
+
+
+
+def _chrome_names(node: LexborNode) -> bool:
+    attrs = node.attributes
+    role = attrs.get("role")
+    if role and role.lower() in _CHROME_ROLES:
+        return True
+    for value in (attrs.get("class"), attrs.get("id")):
+        for token in (value or "").split():
+            if _CHROME_WORDS.match(token.split("__", 1)[0].split("--", 1)[0]):
+                return True
+    return False
+
+
+def following_blocks(place: BodyPlace, limit_chars: int = 2000) -> list[tuple[LexborNode | None, str]]:
+    """Visible blocks right after the body anchor: its next siblings, then its ancestors' next
+    ones, as (element or None for bare text, its text with spaces collapsed).
+
+    Stops at navigation, header and footer and after ``limit_chars``; hidden elements and
+    sidebars are skipped (a plain ``<aside>`` may be the paywall box itself, as Zeit's is).
+    """
+    pieces: list[tuple[LexborNode | None, str]] = []
+    total = 0
+    current: LexborNode | None = place.anchor
+    levels = 0
+    while current is not None and levels < 6 and total < limit_chars:
+        sibling = current.next
+        steps = 0
+        while sibling is not None and steps < 12 and total < limit_chars:
+            if sibling.is_element_node:
+                steps += 1
+                tag = sibling.tag
+                if tag in ("nav", "header", "footer", "menu"):
+                    return pieces
+                skip = tag in NO_TEXT_TAGS or hidden_self(sibling) or _chrome_names(sibling)
+                if not skip:
+                    chunk = " ".join((sibling.text(deep=True, separator=" ") or "").split())
+                    if chunk or sibling.css_first("a[href], form, button") is not None:
+                        pieces.append((sibling, chunk))
+                        total += len(chunk)
+            elif sibling.is_text_node:
+                chunk = " ".join((sibling.text_content or "").split())
+                if chunk:
+                    pieces.append((None, chunk))
+                    total += len(chunk)
+            sibling = sibling.next
+        current = current.parent
+        if current is None or current.tag in ("body", "html"):
+            break
+        if chrome_self(current) or hidden_self(current):
+            break
+        levels += 1
+    return pieces

@@ -1,0 +1,278 @@
+"""``make train-paywall``: fit the paywall model's weights; ``--check``: measure it honestly.
+
+    python -m scraper.paywall.train [--corpora PATH] [--jobs 2] [--out weights.json] [--check]
+
+Training data, all offline and deterministic:
+
+* the **development half** of the synthetic variants (:mod:`scraper.synth`): full real pages of
+  ``../shared/corpora`` cut the way walls cut them (box, sentence, lede, hidden rest, ellipsis)
+  and full pages with promos, in the development languages, notice families and sites only;
+* the **real corpora pages** with a hand-checked truncation label.
+
+The held-out half of the variants is never read here. Every page is extracted once with
+:func:`scraper.extract_article`; its signals become the features of
+:func:`scraper.paywall.model.feature_of` (present/absent). The model is an L2-regularised
+logistic regression fitted by Newton's method (a few dozen features: no numerical library
+needed). The threshold is the highest-recall one whose false-positive rate on the development
+negatives stays under ``MAX_FPR``. The result is written to ``scraper/paywall/weights.json``.
+
+``--check`` fits nothing to ship: it prints leave-one-site-out figures on the real pages (each
+site's pages judged by a model fitted without that site) and the fitted weights, for
+``make eval``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import math
+import sys
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from scraper.paywall.model import WEIGHTS_FILE, feature_of
+
+L2 = 1.0  # regularisation: weights of rare features stay small
+MAX_FPR = 0.003  # the threshold keeps false alarms on development negatives at or below this
+# Features that must never count towards "walled" (site-level facts, free declarations) are
+# fitted like the others; features the verdict never scores are left out.
+EXCLUDED = frozenset({"notice:hidden"})
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    site: str
+    origin: str  # "synthetic" or "real"
+    kind: str
+    features: frozenset[str]
+    walled: bool
+
+
+def _features(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(f for f in (feature_of(n) for n in names) if f not in EXCLUDED)
+
+
+def _extract(html: bytes, url: str | None) -> frozenset[str] | None:
+    import warnings
+
+    from scraper.extract.article import extract_article
+
+    warnings.simplefilter("ignore")
+    try:
+        art = extract_article(html, url)
+    except Exception:
+        return None
+    return _features(s.name for s in art.paywall_evidence)
+
+
+def _real_chunk(items: list[tuple[str, str, str | None, bool, str]]) -> list[Example]:
+    out = []
+    for pid, path, url, walled, site in items:
+        feats = _extract(gzip.decompress(Path(path).read_bytes()), url)
+        if feats is not None:
+            out.append(Example(pid, site, "real", "real", feats, walled))
+    return out
+
+
+def _synthetic_chunk(args: tuple[str, int, int, int]) -> list[Example]:
+    from scraper.synth.generate import variants
+
+    corpora, part, parts, max_pages = args
+    out = []
+    for i, v in enumerate(variants(Path(corpora), split="dev", max_pages=max_pages or None)):
+        if i % parts != part:
+            continue
+        feats = _extract(v.html, v.url)
+        if feats is not None:
+            out.append(Example(v.id, f"{v.corpus}/{_site(v.url, v.page_id)}", "synthetic", v.kind,
+                               feats, v.expected_access != "full"))
+    return out
+
+
+def _site(url: str | None, fallback: str) -> str:
+    if url and "//" in url:
+        return url.split("//", 1)[1].split("/", 1)[0].lower().removeprefix("www.")
+    return fallback
+
+
+def real_examples(corpora: Path, jobs: int) -> list[Example]:
+    from scraper.evaluate import load_pages
+
+    items = [(p.id, p.path, p.url, bool(p.truncated), _site(p.url, p.id))
+             for p in load_pages(corpora) if p.truncated is not None]
+    chunks = [items[i:i + 16] for i in range(0, len(items), 16)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return [e for part in pool.map(_real_chunk, chunks) for e in part]
+
+
+def synthetic_examples(corpora: Path, jobs: int, max_pages: int = 0) -> list[Example]:
+    parts = max(1, jobs) * 4
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        out = [e for part in pool.map(_synthetic_chunk,
+                                      [(str(corpora), i, parts, max_pages) for i in range(parts)])
+               for e in part]
+    return sorted(out, key=lambda e: e.id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Logistic regression, Newton's method, sparse binary features
+# ---------------------------------------------------------------------------------------------
+
+
+def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
+    """Gaussian elimination with partial pivoting (the Hessian is small and positive definite)."""
+    n = len(vector)
+    a = [row[:] + [vector[i]] for i, row in enumerate(matrix)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(a[r][col]))
+        a[col], a[pivot] = a[pivot], a[col]
+        if abs(a[col][col]) < 1e-12:
+            continue
+        for r in range(n):
+            if r != col and a[r][col]:
+                f = a[r][col] / a[col][col]
+                for c in range(col, n + 1):
+                    a[r][c] -= f * a[col][c]
+    return [a[i][n] / a[i][i] if abs(a[i][i]) > 1e-12 else 0.0 for i in range(n)]
+
+
+def fit(examples: list[Example], l2: float = L2, iterations: int = 30) -> tuple[float, dict[str, float]]:
+    """(bias, weights) maximising the L2-penalised log-likelihood (bias not penalised)."""
+    names = sorted({f for e in examples for f in e.features})
+    index = {name: i + 1 for i, name in enumerate(names)}  # 0 is the bias
+    rows = [(sorted(index[f] for f in e.features), 1.0 if e.walled else 0.0) for e in examples]
+    n = len(names) + 1
+    w = [0.0] * n
+    for _ in range(iterations):
+        grad = [0.0] * n
+        hess = [[0.0] * n for _ in range(n)]
+        for active, y in rows:
+            z = w[0] + sum(w[i] for i in active)
+            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+            g = p - y
+            h = p * (1.0 - p)
+            cols = [0] + active
+            for i in cols:
+                grad[i] += g
+                row = hess[i]
+                for j in cols:
+                    row[j] += h
+        for i in range(1, n):
+            grad[i] += l2 * w[i]
+            hess[i][i] += l2
+        hess[0][0] += 1e-6
+        step = _solve(hess, grad)
+        w = [wi - si for wi, si in zip(w, step, strict=True)]
+        if max(abs(s) for s in step) < 1e-7:
+            break
+    return round(w[0], 4), {name: round(w[index[name]], 4) for name in names}
+
+
+def probability(bias: float, weights: dict[str, float], features: Iterable[str]) -> float:
+    z = bias + sum(weights.get(f, 0.0) for f in features)
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def pick_threshold(examples: list[Example], bias: float, weights: dict[str, float]) -> float:
+    """The lowest threshold (most recall) whose false-positive rate stays under ``MAX_FPR``."""
+    negatives = sorted((probability(bias, weights, e.features) for e in examples if not e.walled),
+                       reverse=True)
+    allowed = int(MAX_FPR * len(negatives))
+    above = negatives[allowed] if allowed < len(negatives) else 0.0
+    return round(min(0.95, max(0.5, above + 1e-4)), 4)
+
+
+def rates(examples: list[Example], bias: float, weights: dict[str, float],
+          threshold: float) -> dict[str, float | int]:
+    tp = fp = fn = tn = 0
+    for e in examples:
+        hit = probability(bias, weights, e.features) >= threshold
+        if e.walled:
+            tp, fn = tp + hit, fn + (not hit)
+        else:
+            fp, tn = fp + hit, tn + (not hit)
+    return {"tp": tp, "fp": fp, "fn": fn, "tn": tn,
+            "recall": round(tp / (tp + fn), 4) if tp + fn else 0.0,
+            "fpr": round(fp / (fp + tn), 4) if fp + tn else 0.0,
+            "precision": round(tp / (tp + fp), 4) if tp + fp else 0.0}
+
+
+def leave_one_site_out(synthetic: list[Example], real: list[Example], folds: int = 8) -> dict[str, float | int]:
+    """Real pages judged by models fitted without their site: sites hashed into ``folds``."""
+    judged: list[tuple[Example, bool]] = []
+    by_fold: dict[int, list[Example]] = defaultdict(list)
+    for e in real:
+        by_fold[zlib.crc32(e.site.encode()) % folds].append(e)
+    for fold, held in sorted(by_fold.items()):
+        held_sites = {e.site for e in held}
+        train = [e for e in synthetic if e.site.split("/", 1)[-1] not in held_sites]
+        train += [e for e in real if e.site not in held_sites]
+        bias, weights = fit(train)
+        threshold = pick_threshold(train, bias, weights)
+        judged += [(e, probability(bias, weights, e.features) >= threshold) for e in held]
+    tp = sum(1 for e, hit in judged if e.walled and hit)
+    fn = sum(1 for e, hit in judged if e.walled and not hit)
+    fp = sum(1 for e, hit in judged if not e.walled and hit)
+    tn = sum(1 for e, hit in judged if not e.walled and not hit)
+    return {"tp": tp, "fn": fn, "fp": fp, "tn": tn,
+            "recall": round(tp / (tp + fn), 4) if tp + fn else 0.0,
+            "fpr": round(fp / (fp + tn), 4) if fp + tn else 0.0}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from scraper.evaluate import DEFAULT_CORPORA
+
+    parser = argparse.ArgumentParser(prog="python -m scraper.paywall.train", description=__doc__.split("\n")[0])
+    parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--max-pages", type=int, default=0, help="pages per corpus for the variants (0: default)")
+    parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
+    parser.add_argument("--check", action="store_true", help="leave-one-site-out figures; write nothing")
+    args = parser.parse_args(argv)
+    if not args.corpora.is_dir():
+        print(f"skipped: corpora not found at {args.corpora} (training and the leave-one-site-out "
+              "check need ../shared/corpora)")
+        return 0
+    real = real_examples(args.corpora, args.jobs)
+    synthetic = synthetic_examples(args.corpora, args.jobs, args.max_pages)
+    examples = synthetic + real
+    print(f"examples: {len(synthetic)} synthetic (development half), {len(real)} real "
+          f"({sum(e.walled for e in real)} truncated)")
+    loso = leave_one_site_out(synthetic, real)
+    print(f"real pages, leave-one-site-out (8 site folds): recall {loso['recall']:.3f} "
+          f"({loso['tp']}/{loso['tp'] + loso['fn']}), false-positive rate {loso['fpr']:.4f} "
+          f"({loso['fp']}/{loso['fp'] + loso['tn']})")
+    bias, weights = fit(examples)
+    threshold = pick_threshold(examples, bias, weights)
+    dev = rates(examples, bias, weights, threshold)
+    print(f"fitted on everything above: bias {bias}, threshold {threshold}; development recall "
+          f"{dev['recall']:.3f}, false-positive rate {dev['fpr']:.4f}")
+    for name, value in sorted(weights.items(), key=lambda kv: -kv[1]):
+        print(f"  {value:+8.3f}  {name}")
+    if args.check:
+        return 0
+    data = {
+        "bias": bias,
+        "threshold": threshold,
+        "weights": dict(sorted(weights.items())),
+        "fitted": True,
+        "l2": L2,
+        "max_fpr": MAX_FPR,
+        "examples": {"synthetic": len(synthetic), "real": len(real),
+                     "walled": sum(e.walled for e in examples)},
+        "development": dev,
+        "leave_one_site_out": loso,
+    }
+    args.out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
