@@ -20,6 +20,7 @@ from selectolax.lexbor import LexborNode
 from w3lib.url import safe_url_string, url_query_cleaner
 
 from scraper.extract.document import Document, jsonld_types
+from scraper.extract.words import count_words
 
 __all__ = ["Metadata", "extract_metadata", "canonicalize", "parse_date", "ARTICLE_TYPES"]
 
@@ -247,7 +248,7 @@ def _int(value: Any) -> int | None:
 
 
 def _words(value: Any) -> int | None:
-    return len(value.split()) if isinstance(value, str) and value.strip() else None
+    return count_words(value) if isinstance(value, str) and value.strip() else None
 
 
 # --- microdata ---------------------------------------------------------------------------------

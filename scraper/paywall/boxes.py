@@ -94,8 +94,10 @@ def markup() -> Markup:
 
 def names(node: LexborNode) -> str:
     attrs = node.attributes
+    testid = attrs.get("data-testid")
     return " ".join(
-        str(v) for v in (node.tag, attrs.get("id"), attrs.get("class"), attrs.get("data-testid"))
+        str(v) for v in (node.tag, attrs.get("id"), attrs.get("class"),
+                         f"testid={testid}" if testid else None)
         if v
     )
 

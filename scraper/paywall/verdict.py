@@ -114,9 +114,17 @@ def assess(
 
     place = body_place(doc, text, body_node)
     hidden = find_hidden_body(place)
-    visible = visible_text(text, hidden) if hidden is not None else text
+    visible = text
+    if hidden is not None:
+        visible = visible_text(text, hidden)
+        # What follows the body is what follows its visible end: the wall box comes after the
+        # hidden rest.
+        place = body_place(doc, visible, body_node) or place
     body_words = count_words(visible)
-    blocks = notice_blocks.after_blocks(following_blocks(place)) if place is not None else []
+    chunks = following_blocks(place) if place is not None else []
+    if hidden is not None:  # the hidden rest is not a block after the body: what follows it is
+        chunks = [(n, t) for n, t in chunks if n is None or n.mem_id != hidden.node.mem_id]
+    blocks = notice_blocks.after_blocks(chunks)
     ev = Evidence(
         doc=doc, text=visible, body_words=body_words, rules=rules, description=description,
         place=place, declaration=decl, lengths=publisher_lengths(doc), notice=notice,

@@ -1,0 +1,90 @@
+"""The fitted model: features, weights, probability, the lede rule, and the fitting code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scraper.models import Signal
+from scraper.paywall.model import Model, feature_of, load_model, model
+from scraper.paywall.train import Example, fit, pick_threshold, probability
+from scraper.paywall.verdict import LEDE_WORDS, LOCKED_WORDS, is_lede, prose_paragraphs
+
+
+@pytest.mark.parametrize(
+    ("name", "feature"),
+    [
+        ("dom:vendor:steady", "dom:vendor:server"),
+        ("dom:vendor:piano", "dom:vendor:client"),
+        ("script:vendor:poool", "script:vendor"),
+        ("jsonld:isAccessibleForFree=false", "declared:paid"),
+        ("rules:declares-all-paid", "declared:paid"),
+        ("microdata:isAccessibleForFree=true", "declared:free"),
+        ("notice:meaning", "notice:meaning"),
+    ],
+)
+def test_feature_of(name: str, feature: str) -> None:
+    assert feature_of(name) == feature
+
+
+def test_a_feature_weighs_once() -> None:
+    m = Model(bias=-3.0, threshold=0.5, weights={"notice:meaning": 4.0, "dom:vendor:client": 1.0}, info={})
+    weighed, features = m.weigh([Signal("notice:meaning", "a"), Signal("dom:vendor:piano", "b"),
+                                 Signal("dom:vendor:zephr", "c"), Signal("meta:x", "d")])
+    assert [s.weight for s in weighed] == [4.0, 1.0, 0.0, 0.0]
+    assert features == {"notice:meaning", "dom:vendor:client", "meta:x"}
+    assert m.probability(features) == pytest.approx(1 / (1 + 2.718281828 ** -2.0), rel=1e-6)
+    assert m.probability(set()) < 0.5
+
+
+def test_shipped_weights_load_and_make_sense() -> None:
+    m = model()
+    assert 0.0 < m.threshold < 1.0
+    assert m.probability(set()) < 0.05  # nothing said: full, confidently
+    assert m.probability({"notice:meaning"}) >= m.threshold  # a notice alone walls a copy
+    assert m.weights["haspart:selector-full"] < 0  # a hasPart selector holding the body: full
+
+
+def test_bad_weights_file_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "weights.json"
+    bad.write_text(json.dumps({"bias": 0, "threshold": 2, "weights": {}}))
+    with pytest.raises(ValueError, match="threshold"):
+        load_model(bad)
+    bad.write_text(json.dumps({"bias": 0, "weights": {"x": "high"}}))
+    with pytest.raises(ValueError, match="weights"):
+        load_model(bad)
+
+
+def test_locked_is_at_most_a_lede() -> None:
+    assert is_lede(LEDE_WORDS - 1, paragraphs=3)  # headline + a sentence
+    assert is_lede(LOCKED_WORDS - 1, paragraphs=1)  # one lede paragraph
+    assert not is_lede(34, paragraphs=2)  # SPIEGEL+: two real paragraphs are a truncated body
+    assert not is_lede(LOCKED_WORDS, paragraphs=1)
+    assert prose_paragraphs("Title\n\nOne sentence of the lede, long enough to be prose.") == 1
+
+
+def _examples() -> list[Example]:
+    out = []
+    for i in range(60):
+        out.append(Example(f"p{i}", f"s{i % 7}", "synthetic", "box", frozenset({"notice:meaning"}), True))
+        out.append(Example(f"e{i}", f"s{i % 7}", "synthetic", "ellipsis",
+                           frozenset({"ending:ellipsis", "length:below-wordcount"} if i % 3 else {"ending:ellipsis"}), i % 3 != 0))
+        out.append(Example(f"f{i}", f"s{i % 7}", "real", "full",
+                           frozenset({"script:vendor"} if i % 2 else set()) | ({"ending:ellipsis"} if i % 10 == 0 else set()), False))
+    return out
+
+
+def test_fit_learns_signs_and_is_deterministic() -> None:
+    examples = _examples()
+    bias, weights = fit(examples)
+    assert (bias, weights) == fit(list(examples))
+    assert bias < 0
+    assert weights["notice:meaning"] > 2
+    assert weights["length:below-wordcount"] > 0
+    assert weights["script:vendor"] < 0  # seen only on full pages here
+    threshold = pick_threshold(examples, bias, weights)
+    negatives = [e for e in examples if not e.walled]
+    assert all(probability(bias, weights, e.features) < threshold for e in negatives)
+    assert probability(bias, weights, {"notice:meaning"}) >= threshold
