@@ -12,7 +12,7 @@ help:
 	@echo "make demo    archive the built-in offline fixture web into archive/demo.duckdb"
 	@echo "make test    run the test suite (creates .venv first)"
 	@echo "make faults  run the fault-injection table"
-	@echo "make eval    evaluate extraction and paywall verdicts on ../shared/corpora"
+	@echo "make eval    evaluate extraction and paywall verdicts on ../shared/corpora, then on synthetic paywall variants"
 	@echo "make bench   run the benchmark suite"
 
 $(STAMP): pyproject.toml
@@ -32,6 +32,7 @@ faults: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python -m scraper.evaluate
+	$(BIN)/python -m scraper.synth
 
 bench: $(STAMP)
 	$(BIN)/python -m scraper.bench
