@@ -49,6 +49,7 @@ class Notice:
     hits: dict[str, str]  # concept -> the words that matched
     rule: str | None = None  # the source rule pattern that matched, if any
     expected_fraction: float | None = None  # share of the article served, when a number says so
+    strong: bool = True  # reads as a notice; False: short closing lines that only ask for access
 
 
 def _fraction(text: str, concepts: frozenset[str]) -> float | None:
@@ -98,6 +99,7 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
     concepts: frozenset[str] = frozenset()
     seen = 0
     prose_line: int | None = None
+    asking: int | None = None  # the first closing line that asks for access (no notice yet)
     labels = 0
     for index in range(len(lines) - 1, -1, -1):
         line = lines[index].strip()
@@ -106,8 +108,8 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
         if offsets[index] + len(lines[index]) < tail_start or seen >= TAIL_PARAGRAPHS:
             break
         seen += 1
-        found = m.concepts(line)
         words = count_words(line)
+        found = m.concepts(line) if len(line) <= MAX_BLOCK_CHARS else frozenset()
         if words <= NOTICE_MAX_WORDS and reads_as_notice(found):
             if found.isdisjoint(_WITHHELD):
                 # "Réservé aux abonnés" alone is a label: on every teaser of a related-articles
@@ -119,6 +121,8 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
             concepts |= found
             continue
         if is_chrome_line(line, found):
+            if words > 3 and not found.isdisjoint(_ACCESS):
+                asking = index
             continue  # taken only if a notice comes before it
         prose_line = index
         break
@@ -146,7 +150,7 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
         return Notice(notice, kept, concepts, m.hits(notice),
                       expected_fraction=_fraction(notice, concepts))
     if prose_line is None:
-        return None
+        return _asking(lines, asking)
     # A notice in the last prose paragraph's closing sentences.
     line = lines[prose_line]
     sentences = _SENTENCE.split(line.strip())
@@ -161,7 +165,20 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
             kept = "\n".join(lines[:prose_line] + [line[:start].rstrip()]).rstrip()
             return Notice(notice, kept, found, m.hits(notice),
                           expected_fraction=_fraction(notice, found))
-    return None
+    return _asking(lines, asking)
+
+
+def _asking(lines: list[str], asking: int | None) -> Notice | None:
+    """Closing lines that ask for a subscription, an account or a login without saying what is
+    withheld: a weak notice, cut from the text only when the verdict finds a wall."""
+    if asking is None:
+        return None
+    notice = "\n".join(lines[asking:]).strip()
+    kept = "\n".join(lines[:asking]).rstrip()
+    if not kept:
+        return None
+    concepts = matcher().concepts(notice)
+    return Notice(notice, kept, concepts, matcher().hits(notice), strong=False)
 
 
 def _rule_notice(text: str, patterns: tuple[re.Pattern[str], ...]) -> Notice | None:
@@ -224,9 +241,14 @@ class Block:
                     or not c.isdisjoint(_GATE))
 
 
+MAX_BLOCK_CHARS = 2000  # longer blocks are prose or page furniture, never a notice: not read
+
+
 def read_block(node: LexborNode | None, text: str) -> Block:
     m = matcher()
-    concepts = m.concepts(text)
+    words = count_words(text)
+    readable = words <= AFTER_MAX_WORDS and len(text) <= MAX_BLOCK_CHARS
+    concepts = m.concepts(text) if readable else frozenset()
     links = 0
     form = False
     if node is not None:
@@ -240,7 +262,7 @@ def read_block(node: LexborNode | None, text: str) -> Block:
             target = target or a.attributes.get("formaction") or ""
             if target and m.subscription_url(target):
                 links += 1
-    return Block(text, concepts, count_words(text), links, form, node)
+    return Block(text, concepts, words, links, form, node)
 
 
 GAP_WORDS = 150  # words of other blocks allowed between the body and a notice "right after" it

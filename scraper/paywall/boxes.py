@@ -77,10 +77,11 @@ def load_markup(path: Path = VENDORS_FILE) -> Markup:
                               _regex(f"{where}.names", item.get("names")),
                               tuple(s.lower() for s in scripts), item["case"]))
     generic = data.get("generic") or {}
-    candidates = ", ".join([str(generic.get("candidates") or "")] + [v.boxes for v in vendors])
+    if not isinstance(generic.get("candidates"), str):
+        raise VendorsError("vendors.yaml: generic.candidates: must be a CSS selector")
     return Markup(
         vendors=tuple(vendors),
-        candidates=candidates.strip(", "),
+        candidates=generic["candidates"],
         boxes=_regex("generic.boxes", generic.get("boxes")),
         not_boxes=_regex("generic.not_boxes", generic.get("not_boxes")),
         reduced=_regex("generic.reduced", generic.get("reduced")),

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -71,17 +71,31 @@ class Language:
     ordinary: tuple[str, ...]
 
 
-def _entry_regex(entry: str, boundary: str) -> str:
-    entry = unicodedata.normalize("NFC", entry.strip().lower())
-    head = entry.startswith("*")
-    tail = entry.endswith("*")
-    core = entry.strip("*").strip()
-    body = r"\s+".join(re.escape(part) for part in core.split())
-    if boundary == "none":
-        return body
-    left = r"\w*" if head else r"(?<!\w)"
-    right = r"\w*" if tail else r"(?!\w)"
-    return f"{left}{body}{right}"
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case words and single punctuation marks: how texts and entries are compared."""
+    return _TOKEN.findall(unicodedata.normalize("NFC", text).lower())
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One vocabulary entry as tokens; ``head``/``tail``: letters may precede/follow it."""
+
+    concept: str
+    words: tuple[str, ...]
+    head: bool
+    tail: bool
+
+    @property
+    def text(self) -> str:
+        return ("*" if self.head else "") + " ".join(self.words) + ("*" if self.tail else "")
+
+
+def _entry(concept: str, raw: str) -> Entry:
+    raw = unicodedata.normalize("NFC", raw.strip().lower())
+    return Entry(concept, tuple(tokens(raw.strip("*"))), raw.startswith("*"), raw.endswith("*"))
 
 
 def _fail(path: Path, field: str, why: str) -> LexiconError:
@@ -127,10 +141,8 @@ def load_language(path: Path) -> Language:
         for entry in entries:
             if not entry.strip("*").strip():
                 raise _fail(path, f"concepts.{concept}", f"empty entry {entry!r}")
-            try:
-                re.compile(_entry_regex(entry, boundary))
-            except re.error as exc:  # pragma: no cover - escape() makes this unreachable
-                raise _fail(path, f"concepts.{concept}", f"{entry!r}: {exc}") from None
+            if not tokens(entry.strip("*")):
+                raise _fail(path, f"concepts.{concept}", f"{entry!r} holds no word")
         concepts[concept] = entries
     cases = data.get("cases")
     if not isinstance(cases, dict):
@@ -156,27 +168,86 @@ def load_languages(directory: Path = LEXICON_DIR) -> tuple[Language, ...]:
 
 @dataclass(frozen=True)
 class Matcher:
-    """One compiled regex per concept, over every language at once."""
+    """Every language's entries at once, indexed by their first word.
 
-    regexes: dict[str, re.Pattern[str]]
+    A text is cut into tokens once; at each token the entries that can start there (same first
+    word, or a stem it begins with) are compared word by word. Languages without spaces
+    (``boundary: none``) are matched as plain substrings of the lower-cased text.
+    """
+
+    exact: dict[str, tuple[Entry, ...]]  # first word -> entries
+    stems: dict[str, tuple[Entry, ...]]  # first-word stem (tail wildcard) -> entries
+    stem_lengths: tuple[int, ...]
+    infixes: tuple[Entry, ...]  # entries whose first word may be preceded by letters
+    substrings: tuple[tuple[str, str], ...]  # (concept, substring) for boundary-free languages
     url_regex: re.Pattern[str]
+
+    _cache: dict[str, tuple[Entry, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def _candidates(self, tok: str) -> tuple[Entry, ...]:
+        """Entries whose first word is ``tok`` or a stem of it."""
+        out = list(self.exact.get(tok, ()))
+        for n in self.stem_lengths:
+            if n > len(tok):
+                break
+            out.extend(self.stems.get(tok[:n], ()))
+        return tuple(out)
+
+    def _word_matches(self, token: str, word: str, head: bool, tail: bool) -> bool:
+        if head and tail:
+            return word in token
+        if head:
+            return token.endswith(word)
+        if tail:
+            return token.startswith(word)
+        return token == word
+
+    def _entry_at(self, toks: list[str], i: int, e: Entry) -> bool:
+        n = len(e.words)
+        if i + n > len(toks):
+            return False
+        last = n - 1
+        for k, word in enumerate(e.words):
+            if not self._word_matches(toks[i + k], word, e.head and k == 0, e.tail and k == last):
+                return False
+        return True
+
+    def _scan(self, text: str, first_only: bool) -> dict[str, str]:
+        found: dict[str, str] = {}
+        if not text:
+            return found
+        toks = tokens(text)
+        lowered = " ".join(toks)
+        # Infix entries are few and rare in a text: keep those whose first word occurs at all.
+        infixes = [e for e in self.infixes if e.words[0] in lowered]
+        cache = self._cache
+        for i, tok in enumerate(toks):
+            candidates = cache.get(tok)
+            if candidates is None:
+                candidates = self._candidates(tok)
+                if len(cache) < 100_000:
+                    cache[tok] = candidates
+            if infixes:
+                candidates = candidates + tuple(infixes)
+            for e in candidates:
+                if e.concept in found:
+                    continue
+                if self._entry_at(toks, i, e):
+                    found[e.concept] = " ".join(toks[i:i + len(e.words)])
+        if self.substrings:
+            lowered = unicodedata.normalize("NFC", text).lower()
+            for concept, sub in self.substrings:
+                if concept not in found and sub in lowered:
+                    found[concept] = sub
+        return found
 
     def concepts(self, text: str) -> frozenset[str]:
         """The concepts ``text`` speaks of."""
-        if not text:
-            return frozenset()
-        text = unicodedata.normalize("NFC", text)
-        return frozenset(c for c, rx in self.regexes.items() if rx.search(text))
+        return frozenset(self._scan(text, True))
 
     def hits(self, text: str) -> dict[str, str]:
         """concept -> the first words that matched it (for signal details)."""
-        text = unicodedata.normalize("NFC", text or "")
-        out = {}
-        for concept, rx in self.regexes.items():
-            m = rx.search(text)
-            if m:
-                out[concept] = m.group(0)
-        return out
+        return self._scan(text or "", False)
 
     def subscription_url(self, url: str) -> bool:
         """True when a link's path names a subscription, offer, login or registration page."""
@@ -184,19 +255,34 @@ class Matcher:
 
 
 def build_matcher(languages: tuple[Language, ...]) -> Matcher:
-    regexes: dict[str, re.Pattern[str]] = {}
-    for concept in CONCEPTS:
-        parts = sorted(
-            {_entry_regex(entry, lang.boundary) for lang in languages
-             for entry in lang.concepts.get(concept, ())},
-            key=len, reverse=True,
-        )
-        if parts:
-            regexes[concept] = re.compile("|".join(parts), re.IGNORECASE)
+    exact: dict[str, list[Entry]] = {}
+    stems: dict[str, list[Entry]] = {}
+    infixes: list[Entry] = []
+    substrings: set[tuple[str, str]] = set()
+    for lang in languages:
+        for concept, entries in lang.concepts.items():
+            for raw in entries:
+                if lang.boundary == "none":
+                    substrings.add((concept, unicodedata.normalize("NFC", raw.strip("*").lower())))
+                    continue
+                e = _entry(concept, raw)
+                if e.head:
+                    infixes.append(e)
+                elif e.tail and len(e.words) == 1:
+                    stems.setdefault(e.words[0], []).append(e)
+                else:
+                    exact.setdefault(e.words[0], []).append(e)
     words = sorted({w.lower() for lang in languages for w in lang.url_words}, key=len, reverse=True)
     # A URL word is a whole path or query segment token: /abo, /abonnement/, ?offer=, sub.example
     url = r"(?:^|[/._?=&-])(?:" + "|".join(re.escape(w) for w in words) + r")(?:$|[/._?=&#-])"
-    return Matcher(regexes, re.compile(url if words else r"(?!)", re.IGNORECASE))
+    return Matcher(
+        exact={k: tuple(v) for k, v in exact.items()},
+        stems={k: tuple(v) for k, v in stems.items()},
+        stem_lengths=tuple(sorted({len(k) for k in stems})),
+        infixes=tuple(infixes),
+        substrings=tuple(sorted(substrings)),
+        url_regex=re.compile(url if words else r"(?!)", re.IGNORECASE),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -206,11 +292,13 @@ def matcher() -> Matcher:
 
 def reads_as_notice(concepts: frozenset[str]) -> bool:
     """The vocabulary's own test of a block: it asks for access (subscribe, register, sign in,
-    unlock) AND withholds something (continue, the rest, exclusive), and is no newsletter,
-    donation, comment or cookie promo. The verdict's fitted model weighs the same concepts with
+    unlock) AND withholds something (continue, the rest, exclusive) or sells access to this
+    content (unlock + article, offer or subscription), and is no newsletter, donation, comment
+    or cookie promo. The verdict's fitted model weighs the same concepts with
     structure; this rule is what each language file's ``cases`` are checked against."""
-    return (
-        not concepts.isdisjoint(ACCESS)
-        and not concepts.isdisjoint(GATE)
-        and concepts.isdisjoint(NEGATIVE)
-    )
+    if not concepts.isdisjoint(NEGATIVE) or concepts.isdisjoint(ACCESS):
+        return False
+    if not concepts.isdisjoint(GATE):
+        return True
+    # "Unlock this article", "subscribe for unlimited access": access to *this* content is sold.
+    return "unlock" in concepts and not concepts.isdisjoint(("article", "offer", "subscribe", "register"))

@@ -94,6 +94,9 @@ def notice_by_meaning(ev: Evidence) -> Iterable[Signal]:
     """``notice:meaning``: a block at the end of the text or right after the body reads as a
     notice; ``notice:access``: a block right after the body asks for a subscription, an account
     or a login (with an offer, a link or a form) without saying what is withheld."""
+    if ev.notice is not None and not ev.notice.strong:
+        yield Signal("notice:access", f"in text: {ev.notice.notice[:120]}")
+        return
     if ev.notice is not None and (ev.notice.rule is None or reads_as_notice(ev.notice.concepts)):
         yield Signal("notice:meaning", f"in text: {_hits(ev.notice.hits)}")
         return

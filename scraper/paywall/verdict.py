@@ -106,6 +106,7 @@ def assess(
     patterns = _rule_patterns(rules.notice_phrases) if rules and rules.notice_phrases else ()
     notice = notice_blocks.find_tail_notice(text, patterns)  # type: ignore[arg-type]
     notice_hidden: str | None = None
+    full_text = text
     if notice is not None:
         if _notice_visible(doc, notice.notice, body_place(doc, text, body_node)):
             text = notice.text
@@ -135,6 +136,9 @@ def assess(
     signals, features = fitted.weigh(collect(ev))
     p = fitted.probability(features)
     walled = p >= fitted.threshold
+    if notice is not None and not notice.strong and not walled:
+        # A closing line that only asks for access is cut only from a walled copy.
+        notice, text = None, full_text
     if walled and hidden is not None:
         text = visible
     if walled:
