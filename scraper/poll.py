@@ -2,8 +2,11 @@
 
     due feeds, sitemaps, index pages (feeds.next_poll_at)   | conditional GET (ETag, Last-Modified)
       | parse (discover/)  | candidate URLs (article_url, plugin filter) + due re-checks
-      | skip: already archived and not updated since | robots.txt disallowed   -> skips
-      | fetch: host lanes in a thread pool (politeness slot per host, 429/503 pause the host)
+      | links to other hosts: fetched as the source owning their domain, else generic (the
+        default policy: private addresses refused), or skipped (``offsite: skip``)
+      | skip: already archived and not updated since | robots.txt disallowed | offsite -> skips
+      | fetch: host lanes in a thread pool (politeness slot per host, 429/503 pause the host,
+        and so does a URL that ends in net:timeout; each URL within its url_budget)
       | extract: in the collector, or in a process pool when the poll is large
       | store: batches (captures + fetch log + skips + feed state) go to the archive writer
         thread, which writes what every source handed it in one Archive.write at most every
