@@ -38,6 +38,7 @@ class Daemon:
     def __init__(self, sources: SourceSet, settings: Settings, *, options: PollOptions | None = None,
                  grace: float = 10.0, flush_every: float = 5.0, lock_timeout: float = 5.0) -> None:
         self.sources = [s for s in sources if s.enabled]
+        self.all_sources = list(sources)  # disabled ones still own their domains' links
         self.settings = settings
         self.options = options or PollOptions(lock_timeout=lock_timeout)
         self.grace = grace
@@ -51,7 +52,7 @@ class Daemon:
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
         archive = Archive(self.settings.db, lock_timeout=self.settings.lock_timeout)
-        self.ctx = PollContext(self.settings, archive, options=self.options)
+        self.ctx = PollContext(self.settings, archive, options=self.options, sources=self.all_sources)
         sched = BackgroundScheduler(timezone=UTC, job_defaults={"max_instances": 1, "coalesce": True})
         now = datetime.now(UTC)
         for source in self.sources:

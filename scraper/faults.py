@@ -2,7 +2,8 @@
 
 Starts a fixture web on 127.0.0.1 and a fresh archive in a temporary directory, then for each
 fault fetches a good article, the fault, and another good article through the library's own
-roads (``pipeline.ingest`` for pages; fetch + ``parse_feed`` / ``collect_sitemap_urls`` /
+roads (``pipeline.ingest`` for pages, as ``scraper fetch``; ``poll_source`` of a source whose feed
+links to the fault, as ``scraper poll``; fetch + ``parse_feed`` / ``collect_sitemap_urls`` /
 ``RobotsCache`` for feeds, sitemaps and robots.txt), and prints one row per fault::
 
     fault | survived | recorded | lost | duplicates | seconds
@@ -19,6 +20,7 @@ Exit status 0 when every row survived with nothing lost and no duplicate, else 1
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import tempfile
@@ -28,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import duckdb
 
@@ -58,13 +61,23 @@ SETTINGS = Settings(
     lock_timeout=10.0,
 )
 NO_RETRY = {"retries": 0}
+INTERNAL_HOST = "127.0.0.2"
+# the URL budget is what ends these: default timeouts and retries, a budget of 3 s
+BUDGET_SECONDS = 3.0
+BUDGET = {"url_budget": BUDGET_SECONDS, "total_timeout": 120.0, "read_timeout": 30.0,
+          "connect_timeout": 10.0, "retries": 3}
+TIMEOUT_FAULTS = (
+    ("trickled body", "/_/slow?delay=0&trickle=0.5&chunks=200"),
+    ("trickled headers", "/_/slowheaders?delay=0.25&n=400"),
+    ("silent server", "/_/slow?delay=60"),
+)
 
 
 @dataclass(frozen=True)
 class Fault:
     name: str
     path: str  # on the fixture web
-    kind: str = "page"  # page | feed | sitemap | robots
+    kind: str = "page"  # page | poll | internal | feed | sitemap | robots
     expect_article: bool = False  # the fault recovers: its page must be archived too
     expect: tuple[str, ...] = ()  # one of these error codes must be recorded
     overrides: dict[str, Any] = field(default_factory=dict)  # Settings fields for this fault
@@ -75,6 +88,9 @@ FAULTS: tuple[Fault, ...] = (
     Fault("slow headers (trickled)", "/_/slowheaders?delay=0.25&n=40", expect=("net:timeout",), overrides=NO_RETRY),
     Fault("silent before headers", "/_/slow?delay=5", expect=("net:timeout",), overrides=NO_RETRY),
     Fault("trickled body", "/_/slow?delay=0&trickle=0.2&chunks=40", expect=("net:timeout",), overrides=NO_RETRY),
+    *(Fault(f"{name}, url_budget {BUDGET_SECONDS:g}s ({road})", f"{path}&key=budget-{road}", kind=kind,
+            expect=("net:timeout",), overrides=BUDGET, time_limit=BUDGET_SECONDS + 5)
+      for road, kind in (("fetch", "page"), ("poll", "poll")) for name, path in TIMEOUT_FAULTS),
     Fault("connection reset mid-body", "/_/reset", expect=("net:reset", "net:protocol")),
     Fault("body shorter than Content-Length", "/_/short", expect=("net:protocol",)),
     Fault("429 without Retry-After", "/_/429?retry_after=none&key=faults", expect_article=True),
@@ -89,6 +105,13 @@ FAULTS: tuple[Fault, ...] = (
     Fault("redirect to ftp:", "/_/redirect?to=ftp://127.0.0.1/x", expect=("policy:scheme",)),
     Fault("loopback without allow_private", "/_/status/200", expect=("policy:private-address",),
           overrides={"allow_private": False}),
+    # allow_private covers the source's own domain (127.0.0.1), never another host (127.0.0.2)
+    Fault("feed entry on an internal host (poll)", "entry-poll", kind="internal",
+          expect=("policy:private-address",)),
+    Fault("redirect to an internal host (poll)", "redirect-poll", kind="internal",
+          expect=("policy:private-address",)),
+    Fault("redirect to an internal host (fetch --allow-private)", "redirect-fetch", kind="internal",
+          expect=("policy:private-address",)),
     Fault("2 GB body, no length", "/_/huge", expect=("net:too-large",)),
     Fault("2 GB body, Content-Length", "/_/huge?length=1", expect=("net:too-large",)),
     Fault("gzip bomb (64 MiB)", "/_/gzipbomb?mb=64", expect=("net:too-large",)),
@@ -213,9 +236,34 @@ class _Runner:
         self.settings = settings
         self.client = make_client(settings)
         self.n = 0
+        self._internal: FixtureWeb | None = None
 
     def close(self) -> None:
         self.client.close()
+        if self._internal is not None:
+            self._internal.stop()
+
+    def internal(self) -> FixtureWeb:
+        """A second web on 127.0.0.2, standing for an internal service (Linux routes all of
+        127.0.0.0/8 to the loopback interface)."""
+        if self._internal is None:
+            self._internal = FixtureWeb(host=INTERNAL_HOST).start()
+        return self._internal
+
+    def internal_url(self, fault: Fault) -> str:
+        self.n += 1
+        secret = self.internal().put(f"/secret/{self.n}/", hostile.article_html("Internal", slug="internal"))
+        if fault.path.startswith("entry"):
+            return secret
+        return self.web.url(f"/_/redirect?to={quote(secret, safe='')}&n={self.n}")
+
+    def run_internal(self, fault: Fault, url: str, settings: Settings) -> str:
+        if fault.path.endswith("poll"):
+            return self.run_poll(fault, url, settings)
+        # as ``scraper fetch --allow-private URL``: the host named is allowed, no other
+        named = replace(settings, allow_private=False, private_hosts=(urlsplit(url).hostname or "",))
+        self.ingest([url], named)
+        return ""
 
     def good_url(self, label: str) -> str:
         self.n += 1
@@ -248,6 +296,27 @@ class _Runner:
     def run_page(self, fault: Fault, url: str, settings: Settings) -> str:
         self.ingest([url], settings)
         return ""
+
+    def run_poll(self, fault: Fault, url: str, settings: Settings) -> str:
+        """``scraper poll`` of a source (on the fixture web's host, ``allow_private``) whose
+        feed lists the fault's URL."""
+        from scraper.poll import PollContext, PollOptions, poll_source
+        from scraper.sources.config import load_sources_text
+
+        self.n += 1
+        feed = self.web.put(f"/faults-poll/{self.n}/feed.xml", hostile.rss_of([url]),
+                            content_type="application/rss+xml")
+        source = next(iter(load_sources_text(
+            "sources:\n"
+            f"  - name: faults-poll-{self.n}\n"
+            f"    domains: [{json.dumps(urlsplit(feed).hostname)}]\n"
+            "    allow_private: true\n"
+            "    politeness: {min_delay: 0, concurrency: 2}\n"
+            f"    feeds: [{json.dumps(feed)}]\n")))
+        options = PollOptions(force=True, workers=4, source_threads=1, lock_timeout=settings.lock_timeout)
+        with PollContext(replace(settings, allow_private=False), self.archive, options=options) as ctx:
+            summary = poll_source(source, ctx)
+        return f"poll: {summary.errors} error(s), {summary.new} new"
 
     def run_feed(self, fault: Fault, url: str, settings: Settings) -> str:
         from scraper.discover.feeds import parse_feed
@@ -305,6 +374,8 @@ class _Runner:
         if fault.kind == "robots":
             url = self.web.url(f"/faults-robots/{fault.path}/page/")
             recorded_url = self.web.url("/robots.txt")
+        elif fault.kind == "internal":
+            url = recorded_url = self.internal_url(fault)
         else:
             url = recorded_url = self.web.url(fault.path)
         if fault.expect_article:
@@ -321,6 +392,8 @@ class _Runner:
         except Exception as exc:  # noqa: BLE001 - this is what the table is for
             survived, note = False, f"crashed: {type(exc).__name__}: {str(exc)[:80]}"
         seconds = time.monotonic() - t0
+        if fault.kind == "internal" and self.internal().requests():
+            survived, note = False, f"the internal host was asked for {self.internal().requests()[0].path} " + note
         if seconds > fault.time_limit:
             survived, note = False, f"took {seconds:.1f}s > {fault.time_limit:g}s " + note
         try:
@@ -336,7 +409,7 @@ class _Runner:
             recorded += " -> archived"
         if fault.expect and not set(fault.expect) & set(errors):
             survived, note = False, f"expected {' or '.join(fault.expect)} in fetches " + note
-        if fault.kind == "page" and not errors and url not in archived:
+        if fault.kind in ("page", "poll", "internal") and not errors and url not in archived:
             survived, note = False, "nothing recorded " + note
         return FaultRow(fault.name, survived, recorded, lost, sum(problems.values()), seconds,
                         note.strip() or ", ".join(problems))

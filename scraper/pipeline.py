@@ -53,8 +53,12 @@ def resolve_source(url: str, sources: SourceSet | None, forced: str | None = Non
 
 
 def settings_for(settings: Settings, source: Source | None) -> Settings:
+    """``settings`` for fetching as ``source``: its ``allow_private`` adds its own domains (and
+    their subdomains) to ``private_hosts``; any other host, a redirect target or a feed entry
+    elsewhere, keeps the default policy."""
     if source is not None and source.allow_private and not settings.allow_private:
-        return replace(settings, allow_private=True)
+        extra = tuple(d for d in source.domains if d not in settings.private_hosts)
+        return replace(settings, private_hosts=settings.private_hosts + extra) if extra else settings
     return settings
 
 

@@ -2,8 +2,11 @@
 
     due feeds, sitemaps, index pages (feeds.next_poll_at)   | conditional GET (ETag, Last-Modified)
       | parse (discover/)  | candidate URLs (article_url, plugin filter) + due re-checks
-      | skip: already archived and not updated since | robots.txt disallowed   -> skips
-      | fetch: host lanes in a thread pool (politeness slot per host, 429/503 pause the host)
+      | links to other hosts: fetched as the source owning their domain, else generic (the
+        default policy: private addresses refused), or skipped (``offsite: skip``)
+      | skip: already archived and not updated since | robots.txt disallowed | offsite -> skips
+      | fetch: host lanes in a thread pool (politeness slot per host, 429/503 pause the host,
+        and so does a URL that ends in net:timeout; each URL within its url_budget)
       | extract: in the collector, or in a process pool when the poll is large
       | store: batches (captures + fetch log + skips + feed state) go to the archive writer
         thread, which writes what every source handed it in one Archive.write at most every
@@ -36,6 +39,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import duckdb
 import httpx
@@ -75,8 +79,9 @@ from scraper.pipeline import (
 from scraper.progress import QUIET, Progress
 from scraper.schedule import cache_lifetime, jittered, next_interval, recheck_at
 from scraper.settings import Settings
+from scraper.sources.config import Politeness as SourcePoliteness
 from scraper.sources.config import Source, SourceSet
-from scraper.sources.registry import article_key, candidate_entries
+from scraper.sources.registry import article_key, candidate_entries, match_source
 
 __all__ = ["PollContext", "PollOptions", "PollSummary", "WriteBuffer", "poll_all", "poll_source"]
 
@@ -331,8 +336,11 @@ class PollContext:
 
     def __init__(self, settings: Settings, archive: Archive, *, options: PollOptions | None = None,
                  client: httpx.Client | None = None, environ: dict[str, str] | None = None,
-                 now: Callable[[], datetime] | None = None, progress: Progress | None = None) -> None:
+                 now: Callable[[], datetime] | None = None, progress: Progress | None = None,
+                 sources: Sequence[Source] | None = None) -> None:
         self.settings = settings
+        # every source, to match a feed's links to other hosts to their own source
+        self.sources: Sequence[Source] | None = sources
         self.progress: Progress = progress or QUIET  # one task per source: articles handled
         self.options = options or PollOptions()
         self.archive = Archive(archive.path, lock_timeout=self.options.lock_timeout
@@ -414,6 +422,17 @@ class _Candidate:
     hint: datetime | None  # entry updated / sitemap lastmod
     feeds: set[str] = field(default_factory=set)
     recheck: bool = False
+    # the source it is fetched and stored as: the polled one for its own domains, else the
+    # source owning the link's domain, else None (the generic path, default policy)
+    owner: Source | None = None
+
+
+class _Own:
+    """Marker: fetch as the polled source itself."""
+
+
+OWN = _Own()
+GENERIC_POLITENESS = SourcePoliteness()  # for links fetched on the generic path
 
 
 def targets(source: Source) -> list[_Target]:
@@ -450,6 +469,8 @@ def poll_all(sources: SourceSet | Sequence[Source], ctx: PollContext, *, names: 
     chosen = [s for s in sources if (s.name in wanted if wanted is not None else s.enabled)]
     if not chosen:
         return []
+    if ctx.sources is None:
+        ctx.sources = list(sources)
     with ThreadPoolExecutor(max(1, min(ctx.options.source_threads, len(chosen))), thread_name_prefix="source") as pool:
         futures = [pool.submit(poll_source, s, ctx, force=force) for s in chosen]
         return [f.result() for f in futures]
@@ -492,14 +513,16 @@ class _SourcePoll:
             state, found = self._poll_target(target, states[target.url])
             new_states[target.url] = state
             for url, hint in found:
-                cand = candidates.setdefault(url, _Candidate(url, hint))
+                if url not in candidates and not self._route(url):
+                    continue
+                cand = candidates.setdefault(url, _Candidate(url, hint, owner=self._owner(url)))
                 if hint and (cand.hint is None or hint > cand.hint):
                     cand.hint = hint
                 cand.feeds.add(target.url)
         wanted = self._screen(list(candidates.values())[: self.ctx.options.max_candidates])
         for row in rechecks:
             if row["url"] not in {c.url for c in wanted}:
-                wanted.append(_Candidate(row["url"], None, recheck=True))
+                wanted.append(_Candidate(row["url"], None, recheck=True, owner=src))
         self.summary.rechecked = sum(1 for c in wanted if c.recheck)
         self.ctx.progress.start(src.name, total=len(wanted))
         self._fetch_all(wanted)
@@ -534,15 +557,45 @@ class _SourcePoll:
         return self.summary
 
     # feeds ---------------------------------------------------------------------------------
-    def _get(self, url: str, headers: dict[str, str] | None = None) -> FetchResult:
-        ok, delay, status = self.ctx.robots.check(url, self.settings, self.source.name)
+    def _get(self, url: str, headers: dict[str, str] | None = None, *,
+             owner: Source | None | _Own = OWN) -> FetchResult:
+        """Fetch ``url`` as ``owner`` (by default the polled source): its settings (private
+        addresses only for its own domains), headers, politeness; robots.txt first. A host
+        whose URL ends in ``net:timeout`` is paused as after a 503."""
+        source = self.source if isinstance(owner, _Own) else owner
+        settings = self.settings if source is self.source else settings_for(self.ctx.settings, source)
+        ok, delay, status = self.ctx.robots.check(url, settings, source.name if source else None)
         if not ok:
             raise _RobotsSkip(status)
-        pol = self.source.politeness
+        pol = source.politeness if source is not None else GENERIC_POLITENESS
         with self.ctx.politeness.slot(url, min_delay=pol.min_delay, concurrency=pol.concurrency,
                                       crawl_delay=delay):
-            return fetch_page(self.ctx.client, url, self.settings, self.source, self.ctx.environ,
-                              extra_headers=headers, sleep=self.ctx.politeness.sleep)
+            try:
+                return fetch_page(self.ctx.client, url, settings, source, self.ctx.environ,
+                                  extra_headers=headers, sleep=self.ctx.politeness.sleep)
+            except ScraperError as exc:
+                if exc.code == "net:timeout":
+                    pause = self.ctx.politeness.back_off(url, None)
+                    log.warning("host backoff", extra={"host": host_of(url), "error": exc.code,
+                                                       "pause_s": round(pause, 2)})
+                raise
+
+    def _owner(self, url: str) -> Source | None:
+        """The source a link found by this source's feeds is fetched as (see :class:`_Candidate`)."""
+        host = urlsplit(url).hostname or ""
+        if self.source.matches_domain(host) is not None:
+            return self.source
+        others = [s for s in self.ctx.sources or () if s.name != self.source.name]
+        return match_source(url, others)
+
+    def _route(self, url: str) -> bool:
+        """False (and a skip, reason ``offsite``) for a link to another host when the source
+        says ``offsite: skip``."""
+        host = urlsplit(url).hostname or ""
+        if self.source.offsite == "skip" and self.source.matches_domain(host) is None:
+            self._skip(url, "offsite", f"host {host} is not one of the source's domains")
+            return False
+        return True
 
     def _poll_target(self, target: _Target, state: FeedState) -> tuple[FeedState, list[tuple[str, datetime | None]]]:
         now = self.ctx.now()
@@ -620,8 +673,9 @@ class _SourcePoll:
             def fetch_bytes(url: str) -> bytes | None:
                 if url == target.url:
                     return result.content
-                try:
-                    child = self._get(url)
+                host = urlsplit(url).hostname or ""
+                try:  # another host's sitemap: no source headers, the default policy
+                    child = self._get(url, owner=OWN if src.matches_domain(host) else None)
                 except _RobotsSkip:
                     return None
                 self.batch.attempts.extend(child.attempts)
@@ -645,7 +699,7 @@ class _SourcePoll:
     def _screen(self, cands: list[_Candidate]) -> list[_Candidate]:
         if not cands:
             return []
-        keys = {c.url: article_key(self.source, c.url) for c in cands}
+        keys = {c.url: article_key(c.owner, c.url) if c.owner else None for c in cands}
         rows = _read(self.ctx, lambda con: archived_lookup(
             con, [c.url for c in cands], [k for k in keys.values() if k]), [])
         seen: dict[str, datetime | None] = {}
@@ -681,7 +735,9 @@ class _SourcePoll:
         lanes: list[Future[None]] = []
         lock = threading.Lock()
         for host, items in by_host.items():
-            for _ in range(min(self.source.politeness.concurrency, len(items))):
+            owner = items[0].owner
+            pol = owner.politeness if owner is not None else GENERIC_POLITENESS
+            for _ in range(min(pol.concurrency, len(items))):
                 lanes.append(self.ctx.fetch_pool.submit(self._lane, items, lock, results))
         use_procs = len(cands) >= self.ctx.options.process_threshold and (os.cpu_count() or 1) > 1
         extracting: list[tuple[_Candidate, FetchResult, Future[Capture]]] = []
@@ -697,14 +753,14 @@ class _SourcePoll:
                 self._fetch_failed(cand, error)
             elif result is not None:
                 if use_procs:
-                    rules, key = capture_inputs(cand.url, result, self.source)
+                    rules, key = capture_inputs(cand.url, result, cand.owner)
                     fut = self.ctx.processes().submit(extract_capture_detached, cand.url,
                                                       replace(result, attempts=()), rules,
-                                                      self.source.name, key)
+                                                      cand.owner.name if cand.owner else None, key)
                     extracting.append((cand, result, fut))
                 else:
                     try:
-                        self._captured(cand, capture_page(cand.url, result, self.source))
+                        self._captured(cand, capture_page(cand.url, result, cand.owner))
                     except ScraperError as exc:
                         self._extract_failed(cand, result, exc)
             self._drain(extracting, block=False)
@@ -720,7 +776,7 @@ class _SourcePoll:
                     return
                 cand = items.popleft()
             try:
-                results.put((cand, self._get(cand.url), None))
+                results.put((cand, self._get(cand.url, owner=cand.owner), None))
             except (ScraperError, _RobotsSkip, Abandoned) as exc:
                 results.put((cand, None, exc))
         with lock:  # shutting down: what is left is abandoned
@@ -734,7 +790,7 @@ class _SourcePoll:
                 keep.append((cand, result, fut))
                 continue
             try:
-                self._captured(cand, finish_capture(attach_response(fut.result(), result), self.source))
+                self._captured(cand, finish_capture(attach_response(fut.result(), result), cand.owner))
             except ScraperError as exc:
                 self._extract_failed(cand, result, exc)
         extracting[:] = keep

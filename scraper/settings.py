@@ -23,6 +23,7 @@ class Settings:
     connect_timeout: float = 10.0  # seconds to open a connection
     read_timeout: float = 30.0  # seconds between two chunks of a body
     total_timeout: float = 120.0  # seconds for one whole response, headers and body
+    url_budget: float = 60.0  # seconds for all attempts, backoff and Retry-After waits of one URL
     max_redirects: int = 10
     max_bytes: int = 10 * 1024 * 1024  # decompressed body size limit
     retries: int = 3  # extra attempts after the first, on network errors, 429 and 5xx
@@ -30,7 +31,18 @@ class Settings:
     backoff_max: float = 30.0
     retry_after_max: float = 300.0  # never wait longer than this for a Retry-After
     lock_timeout: float = 60.0  # seconds a write keeps retrying while another process holds the file
-    allow_private: bool = False  # fetch loopback/private addresses (tests and the fixture web)
+    allow_private: bool = False  # fetch loopback/private addresses of every host (library, tests)
+    # host names (subdomains included) whose loopback/private addresses may be fetched: a
+    # source's own ``domains`` (its ``allow_private``), the hosts named to ``fetch --allow-private``
+    private_hosts: tuple[str, ...] = ()
+
+    def allows_private(self, host: str) -> bool:
+        """May ``host`` resolve to a loopback/private address? Everywhere with ``allow_private``,
+        else only for the names of ``private_hosts`` and their subdomains."""
+        if self.allow_private:
+            return True
+        host = host.strip("[]").lower().rstrip(".")
+        return any(host == d or host.endswith("." + d) for d in self.private_hosts)
 
 
 # name -> (environment variable, help)
@@ -41,11 +53,11 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "connect_timeout": ("SCRAPER_CONNECT_TIMEOUT", "seconds to open a connection"),
     "read_timeout": ("SCRAPER_READ_TIMEOUT", "seconds of silence allowed while reading"),
     "total_timeout": ("SCRAPER_TOTAL_TIMEOUT", "seconds allowed for a whole response"),
+    "url_budget": ("SCRAPER_URL_BUDGET", "seconds for all attempts and waits of one URL"),
     "max_redirects": ("SCRAPER_MAX_REDIRECTS", "redirects followed before giving up"),
     "max_bytes": ("SCRAPER_MAX_BYTES", "largest decompressed body accepted, in bytes"),
     "retries": ("SCRAPER_RETRIES", "retries on network errors, 429 and 5xx"),
     "lock_timeout": ("SCRAPER_LOCK_TIMEOUT", "seconds a write waits for another process's lock"),
-    "allow_private": ("SCRAPER_ALLOW_PRIVATE", "1 to allow loopback/private addresses"),
 }
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from scraper.cli import cli
-from scraper.cli.options import db_option, load_sources_if_present, settings, sources_option
+from scraper.cli.options import db_option, load_sources_if_present, named_hosts, settings, sources_option
 from scraper.errors import ArchiveMissingError, ScraperError, UsageError
 
 
@@ -30,7 +30,7 @@ def _summary(url: str, art: Any, source: str | None, status: str) -> str:
 @click.option("--no-store", is_flag=True, help="Fetch and extract, but do not archive.")
 @click.option("--source", "forced_source", help="Use this source's rules whatever the URL.")
 @click.option("--allow-private", is_flag=True, envvar="SCRAPER_ALLOW_PRIVATE",
-              help="Allow loopback and private addresses (for local test servers).")
+              help="Allow loopback and private addresses for the hosts of URLS (local test servers).")
 def fetch_cmd(urls: tuple[str, ...], db: Path, sources_path: Path, as_json: bool, no_store: bool,
               forced_source: str | None, allow_private: bool) -> None:
     """Fetch URLS, extract their articles and archive them.
@@ -40,7 +40,7 @@ def fetch_cmd(urls: tuple[str, ...], db: Path, sources_path: Path, as_json: bool
     from scraper.archive import Archive
     from scraper.pipeline import ingest
 
-    conf = settings(db, sources_path, allow_private=allow_private or None)
+    conf = settings(db, sources_path, private_hosts=named_hosts(urls) if allow_private else None)
     sources = load_sources_if_present(sources_path)
     archive = None if no_store else Archive(conf.db, lock_timeout=conf.lock_timeout)
     first_error: ScraperError | None = None

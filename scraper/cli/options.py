@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import click
 
@@ -39,6 +40,20 @@ def format_option(default: str = "table") -> Callable[[F], F]:
 
 def settings(db: Path | None = None, sources_path: Path | None = None, **overrides: Any) -> Settings:
     return from_env(db=db, sources=sources_path, **overrides)
+
+
+def named_hosts(urls: Iterable[str]) -> tuple[str, ...]:
+    """The hosts of the URLs named on the command line (``--allow-private`` applies to those
+    alone; redirects and links to any other host keep the default policy)."""
+    hosts: list[str] = []
+    for url in urls:
+        try:
+            host = (urlsplit(url.strip()).hostname or "").rstrip(".")
+        except ValueError:
+            continue  # the fetch itself reports the bad URL
+        if host and host not in hosts:
+            hosts.append(host)
+    return tuple(hosts)
 
 
 def load_sources_if_present(path: Path, required: bool = False) -> Any:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from scraper.cli import cli
-from scraper.cli.options import format_option, settings, sources_option
+from scraper.cli.options import format_option, named_hosts, settings, sources_option
 
 
 @cli.group("sources")
@@ -49,7 +49,7 @@ def sources_check_cmd(sources_path: Path, fmt: str) -> None:
 @cli.command("discover")
 @click.argument("url")
 @click.option("--allow-private", is_flag=True, envvar="SCRAPER_ALLOW_PRIVATE",
-              help="Allow loopback and private addresses (for local test servers).")
+              help="Allow loopback and private addresses for the host of URL (local test servers).")
 def discover_cmd(url: str, allow_private: bool) -> None:
     """Look at a site's home page and print a ready sources.yaml entry.
 
@@ -62,7 +62,7 @@ def discover_cmd(url: str, allow_private: bool) -> None:
     from scraper.net.fetch import fetch
     from scraper.net.urls import validate_url
 
-    conf = settings(allow_private=allow_private or None)
+    conf = settings(private_hosts=named_hosts([url]) if allow_private else None)
     validate_url(url)
     with make_client(conf) as client:
         def get(u: str) -> bytes | None:

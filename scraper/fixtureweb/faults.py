@@ -58,6 +58,14 @@ def article_html(title: str, paragraphs: int = 6, *, slug: str = "article") -> s
     )
 
 
+def rss_of(links: list[str], title: str = "links") -> bytes:
+    """A small RSS 2.0 feed whose entries link to ``links``."""
+    items = "".join(f"<item><title>Entry {i}</title><link>{escape(link)}</link>"
+                    f"<guid>{escape(link)}</guid></item>" for i, link in enumerate(links))
+    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            f"<title>{escape(title)}</title>{items}</channel></rss>").encode()
+
+
 def huge_chunks(n: int) -> Iterator[bytes]:
     line = b"<p>huge body filler, streamed lazily and never held whole in memory.</p>\n"
     block = line * (65536 // len(line))

@@ -17,9 +17,15 @@ backend):
   status line and headers one byte at a time is cut off at ``total_timeout`` like a slow body,
   not only when it goes silent for ``read_timeout``.
 
+- **Pooled per (origin, policy).** The client's transport keeps two connection pools, one whose
+  connections may go to private addresses and one whose connections may not
+  (:class:`PolicyTransport`); a request goes to the pool of its policy, so a keep-alive
+  connection opened for a fetch allowed a private host is never reused by a fetch that is not.
+
 The policy (deadline, allow_private) of the fetch in progress travels in a context variable set
-by fetch(); a request made with the client directly uses the client's own ``allow_private`` and
-no deadline beyond httpx's timeouts.
+by fetch(), which decides ``allow_private`` per URL and per redirect hop
+(:meth:`scraper.settings.Settings.allows_private`); a request made with the client directly uses
+the client's own ``allow_private`` and no deadline beyond httpx's timeouts.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ class RequestPolicy:
 
     allow_private: bool
     deadline: float | None = None  # time.monotonic() value; None: no total deadline
+    received: int = 0  # bytes read from the network for this request (status line, headers, body)
 
 
 _POLICY: contextvars.ContextVar[RequestPolicy | None] = contextvars.ContextVar(
@@ -114,8 +121,11 @@ class _DeadlineStream(httpcore.NetworkStream):
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         self._quickack()
-        data = self._inner.read(max_bytes, _remaining(_POLICY.get(), timeout))
+        policy = _POLICY.get()
+        data = self._inner.read(max_bytes, _remaining(policy, timeout))
         self._quickack()  # also sends the ACK of what was just read, if one is pending
+        if policy is not None:
+            policy.received += len(data)
         return data
 
     def _quickack(self) -> None:
@@ -141,7 +151,10 @@ class _DeadlineStream(httpcore.NetworkStream):
 
 
 class GuardedBackend(httpcore.NetworkBackend):
-    """Resolve, check and pin the address of every new connection; bound every wait."""
+    """Resolve, check and pin the address of every new connection; bound every wait.
+
+    ``allow_private`` is the backend's own, fixed: a pool's connections are opened under one
+    policy (see :class:`PolicyTransport`)."""
 
     def __init__(self, allow_private: bool, inner: httpcore.NetworkBackend | None = None) -> None:
         self.allow_private = allow_private
@@ -151,9 +164,8 @@ class GuardedBackend(httpcore.NetworkBackend):
                     local_address: str | None = None,
                     socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
         policy = _POLICY.get()
-        allow_private = policy.allow_private if policy is not None else self.allow_private
         addresses = resolve_host(host, port)
-        if not allow_private:
+        if not self.allow_private:
             refuse_private(host, addresses)
         last: Exception | None = None
         for address in addresses:  # connect to an address we checked, never re-resolve
@@ -189,14 +201,40 @@ def make_timeout(settings: Settings) -> httpx.Timeout:
 LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=30)
 
 
-def make_transport(settings: Settings) -> httpx.HTTPTransport:
-    """httpx's transport with :class:`GuardedBackend` as its connection layer."""
+def guarded_transport(allow_private: bool) -> httpx.HTTPTransport:
+    """httpx's transport with :class:`GuardedBackend` as its connection layer: one pool whose
+    connections are all opened under ``allow_private``."""
     transport = httpx.HTTPTransport(http1=True, http2=False, limits=LIMITS, trust_env=False)
     pool = transport._pool
     if not hasattr(pool, "_network_backend"):  # pragma: no cover - an httpcore we do not know
         raise RuntimeError("httpcore.ConnectionPool has no _network_backend; pin httpcore<2")
-    pool._network_backend = GuardedBackend(settings.allow_private)
+    pool._network_backend = GuardedBackend(allow_private)
     return transport
+
+
+class PolicyTransport(httpx.BaseTransport):
+    """Two guarded pools, public-only and private-allowed; each request goes to the pool of the
+    policy of the fetch in progress (else to the client's default), so connections are pooled
+    per (origin, policy) and a private-allowed connection never serves a public-only fetch."""
+
+    def __init__(self, allow_private: bool) -> None:
+        self.default = allow_private
+        self.public = guarded_transport(False)
+        self.private = guarded_transport(True)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        policy = _POLICY.get()
+        allow = policy.allow_private if policy is not None else self.default
+        return (self.private if allow else self.public).handle_request(request)
+
+    def close(self) -> None:
+        self.public.close()
+        self.private.close()
+
+
+def make_transport(settings: Settings) -> PolicyTransport:
+    """The client's transport: :class:`PolicyTransport` over :class:`GuardedBackend` pools."""
+    return PolicyTransport(settings.allow_private)
 
 
 def make_client(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> httpx.Client:

@@ -5,6 +5,15 @@
                  -> 429/5xx/network error: wait (Retry-After or backoff) and try again
                  -> anything else: HTTPStatusError
 
+One budget per URL (``settings.url_budget``): every attempt, redirect hop, backoff and
+Retry-After wait of one fetch() call ends by it. Each attempt's deadline is the earlier of
+``total_timeout`` and the end of the budget; a wait that would not leave time for another
+attempt is not waited, the fetch fails at once. A timeout after bytes arrived (a server that
+trickles its headers or body) is retried at most once.
+
+Private addresses are allowed per URL and per hop (:meth:`Settings.allows_private`): a source's
+permission covers its own domains, never a redirect to another host.
+
 Redirects are followed here, not by httpx, so that each hop's scheme and address are checked.
 Bodies are read raw and decompressed here with an output limit (zlib ``max_length``, brotli
 ``output_buffer_limit``), so a compression bomb never inflates past ``settings.max_bytes``.
@@ -49,6 +58,8 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 
 CheckURL = Callable[[str], None]
+MIN_ATTEMPT_SECONDS = 0.2  # a retry needs at least this much of the URL's budget left
+SLOW_RETRIES = 1  # retries after a timeout that came after bytes were received
 
 
 def fetch(
@@ -102,6 +113,7 @@ class _Outcome:
     fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     elapsed_ms: float = 0.0
     truncated: bool = False
+    received: int = 0  # bytes read from the network (headers and body, before decompression)
 
 
 class _Run:
@@ -126,6 +138,8 @@ class _Run:
         self.try_no = 1
         self.secrets: tuple[str, ...] = ()
         self.truncate = False
+        self.budget_end = time.monotonic() + settings.url_budget
+        self.slow_timeouts = 0  # timeouts after bytes arrived
 
     # -- the loop -------------------------------------------------------------------------
     def go(self, start: str, headers: dict[str, str]) -> FetchResult:
@@ -139,7 +153,12 @@ class _Run:
                 code = out.error.code
                 self._record(out, detail=str(out.error), error=code)
                 if should_retry(None, code) and self._may_retry():
-                    self._wait(backoff_delay(self.try_no, *self._backoff()), code)
+                    if code == "net:timeout" and out.received:
+                        self.slow_timeouts += 1
+                        if self.slow_timeouts > SLOW_RETRIES:
+                            self._fail(_noted(out.error, "timed out again after receiving "
+                                                         f"{out.received} bytes: not retried"))
+                    self._wait_within_budget(backoff_delay(self.try_no, *self._backoff()), out.error)
                     continue
                 self._fail(out.error)
 
@@ -211,7 +230,7 @@ class _Run:
                     if retry_after is not None
                     else backoff_delay(self.try_no, *self._backoff())
                 )
-                self._wait(delay, code)
+                self._wait_within_budget(delay, error)
                 continue
             self._record(out, error=code, detail=str(error))
             if should_retry(status, None):
@@ -228,6 +247,19 @@ class _Run:
 
     def _may_retry(self) -> bool:
         return self.try_no <= self.settings.retries
+
+    def _wait_within_budget(self, delay: float, error: ScraperError) -> None:
+        """Wait ``delay`` before the next try, or fail with ``error`` when the wait would not
+        leave :data:`MIN_ATTEMPT_SECONDS` of the URL's budget for it."""
+        left = self.budget_end - time.monotonic()
+        if delay + MIN_ATTEMPT_SECONDS > left:
+            self._fail(_noted(error, (
+                f"url_budget of {self.settings.url_budget:g}s spent after {self.try_no} attempt(s)"
+                if delay < 1 else
+                f"the next try would wait {delay:.0f}s, more than the {max(left, 0):.0f}s left of "
+                f"url_budget ({self.settings.url_budget:g}s)"
+            ) + " (settings.url_budget / SCRAPER_URL_BUDGET)"))
+        self._wait(delay, error.code)
 
     def _wait(self, delay: float, why: str) -> None:
         log.info("retry url=%s attempt=%d after=%.2fs reason=%s", self.start, self.try_no + 1, delay, why)
@@ -272,7 +304,7 @@ class _Run:
                 )
             if not parts.hostname:
                 raise BlockedURLError(f"refused {url}: no host name", code="policy:scheme")
-            if not self.settings.allow_private:
+            if not self.settings.allows_private(parts.hostname):
                 check_public_address(parts.hostname, parts.port, False)
             if self.check_url is not None:
                 self.check_url(url)
@@ -308,14 +340,16 @@ class _Run:
         s = self.settings
         out = _Outcome(url=url)
         t0 = time.monotonic()
-        deadline = t0 + s.total_timeout
+        deadline = min(t0 + s.total_timeout, self.budget_end)
+        span = max(deadline - t0, 0.001)
         timeout = httpx.Timeout(
-            connect=min(s.connect_timeout, s.total_timeout),
-            read=min(s.read_timeout, s.total_timeout),
-            write=min(s.read_timeout, s.total_timeout),
-            pool=min(s.connect_timeout, s.total_timeout),
+            connect=min(s.connect_timeout, span),
+            read=min(s.read_timeout, span),
+            write=min(s.read_timeout, span),
+            pool=min(s.connect_timeout, span),
         )
-        policy = RequestPolicy(allow_private=s.allow_private, deadline=deadline)
+        host = urlsplit(url).hostname or ""
+        policy = RequestPolicy(allow_private=s.allows_private(host), deadline=deadline)
         try:
             with request_policy(policy), self.client.stream(
                 "GET", url, headers=headers, timeout=timeout
@@ -328,11 +362,7 @@ class _Run:
             out.error = err
         except httpx.TimeoutException as exc:
             if time.monotonic() >= deadline - 0.01:
-                out.error = FetchError(
-                    f"{url} took longer than total_timeout ({s.total_timeout:g}s) to answer "
-                    "(settings.total_timeout / SCRAPER_TOTAL_TIMEOUT)",
-                    code="net:timeout",
-                )
+                out.error = self._deadline_error(url, deadline, "answer")
             else:
                 out.error = FetchError(
                     f"timed out fetching {url} ({type(exc).__name__})", code="net:timeout"
@@ -355,7 +385,24 @@ class _Run:
         except httpx.HTTPError as exc:
             out.error = FetchError(f"fetching {url} failed: {exc}", code="net:error")
         out.elapsed_ms = (time.monotonic() - t0) * 1000
+        out.received = policy.received
         return out
+
+    def _deadline_error(self, url: str, deadline: float, what: str) -> FetchError:
+        """``net:timeout`` naming the limit that ``deadline`` was: the URL's budget or
+        ``total_timeout``."""
+        s = self.settings
+        if deadline >= self.budget_end:
+            return FetchError(
+                f"{url} did not {what} within what was left of url_budget ({s.url_budget:g}s "
+                "for all attempts; settings.url_budget / SCRAPER_URL_BUDGET)",
+                code="net:timeout",
+            )
+        return FetchError(
+            f"{url} took longer than total_timeout ({s.total_timeout:g}s) to {what} "
+            "(settings.total_timeout / SCRAPER_TOTAL_TIMEOUT)",
+            code="net:timeout",
+        )
 
     def _read_body(self, resp: httpx.Response, url: str, out: _Outcome, deadline: float) -> bytes:
         limit = self.settings.max_bytes
@@ -392,11 +439,7 @@ class _Run:
             if take(decoder.feed(raw)):
                 return b"".join(parts)
             if time.monotonic() > deadline:
-                raise FetchError(
-                    f"{url} took longer than total_timeout ({self.settings.total_timeout:g}s) "
-                    "to send its body (settings.total_timeout / SCRAPER_TOTAL_TIMEOUT)",
-                    code="net:timeout",
-                )
+                raise self._deadline_error(url, deadline, "send its body")
         take(decoder.flush())
         return b"".join(parts)
 
@@ -442,6 +485,13 @@ def redact_headers(headers: httpx.Headers, secrets: tuple[str, ...]) -> httpx.He
                 changed = True
         items.append((name, value))
     return httpx.Headers(items) if changed else headers
+
+
+def _noted(error: ScraperError, note: str) -> ScraperError:
+    """``error`` again (same class and code) with ``note`` added to its message."""
+    if isinstance(error, HTTPStatusError):
+        return HTTPStatusError(f"{error}; {note}", status=error.status, code=error.code)
+    return type(error)(f"{error}; {note}", code=error.code)
 
 
 def _too_large(url: str, limit: int, what: str) -> BodyTooLargeError:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import httpx
 from protego import Protego
 
-from scraper.errors import BodyTooLargeError, HTTPStatusError, ScraperError
+from scraper.errors import BlockedURLError, BodyTooLargeError, HTTPStatusError, ScraperError
 from scraper.models import FetchAttempt
 from scraper.net.fetch import fetch
 from scraper.net.politeness import host_of
@@ -39,7 +39,7 @@ class RobotsRules:
     parser: Protego | None  # None: allow all (no robots.txt)
     expires: float  # clock time
     disallow_all: bool = False  # unreachable
-    status: str = "ok"  # ok | missing | unreachable
+    status: str = "ok"  # ok | missing | unreachable | refused (the host is refused by policy)
 
     def allowed(self, url: str, user_agent: str) -> bool:
         if self.disallow_all:
@@ -73,7 +73,8 @@ class RobotsCache:
             if cached is not None and cached.expires > self.clock():
                 return cached
             rules = self._fetch(host, settings, source)
-            self._rules[host] = rules
+            if rules.status != "refused":
+                self._rules[host] = rules
             return rules
 
     def check(self, url: str, settings: Settings, source: str | None = None) -> tuple[bool, float | None, str]:
@@ -92,6 +93,15 @@ class RobotsCache:
             self.attempts.extend(getattr(exc, "attempts", ()))
             if 400 <= exc.status < 500:
                 return RobotsRules(host, None, now + self.ttl, status="missing")
+            log.info("robots unreachable", extra={"url": url, "error": exc.code})
+            return RobotsRules(host, None, now + TTL_UNREACHABLE, disallow_all=True, status="unreachable")
+        except BlockedURLError as exc:
+            self.attempts.extend(getattr(exc, "attempts", ()))
+            if exc.code == "policy:private-address" and _refused_host(exc, url):
+                # the host itself is refused under these settings: say nothing about its
+                # rules (not cached; another source may be allowed it); the page fetch that
+                # follows is refused by the same policy and records why
+                return RobotsRules(host, None, now, status="refused")
             log.info("robots unreachable", extra={"url": url, "error": exc.code})
             return RobotsRules(host, None, now + TTL_UNREACHABLE, disallow_all=True, status="unreachable")
         except BodyTooLargeError as exc:
@@ -117,3 +127,9 @@ class RobotsCache:
         with self._guard:
             out, self.attempts = self.attempts, []
         return out
+
+
+def _refused_host(exc: BlockedURLError, url: str) -> bool:
+    """Was ``url`` itself refused (not a redirect it led to)?"""
+    attempts = getattr(exc, "attempts", ())
+    return bool(attempts) and attempts[-1].final_url == url

@@ -355,6 +355,7 @@ class Source(_Model):
     headers: Annotated[dict[str, Secret], _token_keys("header")] = Field(default_factory=dict)
     cookies: Annotated[dict[str, Secret], _token_keys("cookie")] = Field(default_factory=dict)
     allow_private: bool = False
+    offsite: Literal["fetch", "skip"] = "fetch"  # feed/sitemap/index links to other hosts
     plugin: str | None = None
     rules_version: Annotated[str, BeforeValidator(_rules_version)] = "1"
     valid_until: date | None = None

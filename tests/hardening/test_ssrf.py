@@ -123,3 +123,31 @@ def test_source_allow_private_lets_the_tests_own_sources_through(fixture_web: Fi
     with make_client(QUICK) as client:  # the client itself was made without allow_private
         result = fetch(client, fixture_web.url("/_/status/200?key=ssrf-allowed"), allowed)
     assert result.status == 200
+
+
+def test_a_connection_pooled_for_a_private_fetch_is_not_reused_without_the_permission(
+        fixture_web: FixtureWeb, monkeypatch: pytest.MonkeyPatch) -> None:
+    # news.example answers loopback to the allowed fetch's connection, then (rebinding) a public
+    # address to the next fetch's hop check: reusing the kept-alive connection would reach
+    # 127.0.0.1 without any permission; a new connection is opened, checked and refused
+    asked = fake_dns(monkeypatch, {"news.example": ["127.0.0.1", "93.184.216.34", "127.0.0.1"]})
+    url = f"http://news.example:{fixture_web.port}/_/status/200?key=pool-"
+    allowed = replace(QUICK, private_hosts=("news.example",))
+    with make_client(QUICK) as client:
+        assert fetch(client, url + "1", allowed).status == 200
+        with pytest.raises(BlockedURLError) as info:
+            fetch(client, url + "2", QUICK)
+        pools = client._transport
+        assert len(pools.private._pool.connections) == 1  # type: ignore[attr-defined]
+        assert len(pools.public._pool.connections) == 0  # type: ignore[attr-defined]
+    assert info.value.code == "policy:private-address"
+    assert len(asked) == 3  # connect (allowed), hop check, connect (refused)
+    assert [r.path for r in fixture_web.requests() if "pool-" in r.path] == ["/_/status/200?key=pool-1"]
+
+
+def test_the_same_private_policy_reuses_its_pooled_connection(fixture_web: FixtureWeb) -> None:
+    allowed = replace(QUICK, private_hosts=("127.0.0.1",))
+    with make_client(QUICK) as client:
+        for n in range(3):
+            assert fetch(client, fixture_web.url(f"/_/status/200?key=pool-same-{n}"), allowed).status == 200
+        assert len(client._transport.private._pool.connections) == 1  # type: ignore[attr-defined]
