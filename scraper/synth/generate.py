@@ -28,7 +28,8 @@ sites (URL host, else publisher) are halved by a hash. A variant's ``split`` is 
 ``heldout`` when all its parts are in that half, else ``mixed``; kinds without a notice split
 by site only. A notice's family and language follow its site's half, except for about one
 variant in five which takes one part from the other half (``mixed``). Within a half, languages
-and families go round-robin over the variants. Everything is a function of the seed.
+go round-robin over the variants and families are drawn at random. Everything is a function of
+the seed.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ import json
 import math
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -48,7 +49,7 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.synth import markup
-from scraper.synth.locate import Body, count_words, locate_body, normalise
+from scraper.synth.locate import Body, ancestors, count_words, locate_body, normalise
 from scraper.synth.wordings import (
     DEV_FAMILIES, DEV_LANGUAGES, HELDOUT_FAMILIES, HELDOUT_LANGUAGES, LANGUAGES, family_split,
     language_split, load,
@@ -205,6 +206,13 @@ def _cut_after(para: LexborNode, container: LexborNode) -> None:
         node = node.parent
 
 
+def _apart(node: LexborNode, container: LexborNode) -> bool:
+    """``node`` is neither inside ``container`` nor around it."""
+    chain = {a.mem_id for a in ancestors(node)}
+    return container.mem_id not in chain and node.mem_id not in \
+        {a.mem_id for a in ancestors(container)} and not _same(node, container)
+
+
 def _outer(node: LexborNode) -> str:
     if node.is_element_node:
         return node.html or ""
@@ -213,7 +221,8 @@ def _outer(node: LexborNode) -> str:
     return ""
 
 
-def _hide_after(para: LexborNode, container: LexborNode, wrap: callable) -> LexborNode:  # type: ignore[valid-type]
+def _hide_after(para: LexborNode, container: LexborNode, wrap: Callable[[str], str]
+                ) -> LexborNode:
     """Move everything after ``para`` inside ``container`` into hidden wrappers (one per level);
     return the outermost wrapper (or the unit holding ``para`` when nothing followed it)."""
     node = para
@@ -321,7 +330,7 @@ def _notice_parts(rng: random.Random, index: int, kind: str, site_half: str) -> 
             lang_half = other
     fams = DEV_FAMILIES if fam_half == "dev" else HELDOUT_FAMILIES
     langs = DEV_LANGUAGES if lang_half == "dev" else HELDOUT_LANGUAGES
-    return fams[(counter + counter // len(langs)) % len(fams)], langs[counter % len(langs)]
+    return fams[rng.randrange(len(fams))], langs[counter % len(langs)]
 
 
 def _split(*halves: str | None) -> str:
@@ -491,7 +500,7 @@ def _build(kind: str, src: _Page, rng: random.Random, family: str | None, langua
     for region in rng.sample(("header", "aside", "footer"), rng.randint(1, 2)):
         promo_kind = rng.choice(("subscribe_promo", "print"))
         html = markup.promo(rng, wording, promo_kind)
-        target = doc_body.css_first(region)
+        target = next((n for n in doc_body.css(region) if _apart(n, body.container)), None)
         if target is not None:
             last = target.last_child
             if last is not None:
@@ -502,8 +511,8 @@ def _build(kind: str, src: _Page, rng: random.Random, family: str | None, langua
             last = doc_body.last_child
             if last is not None:
                 _insert_after(last, html)
-        else:
-            _insert_before(doc_body.child, html) if doc_body.child is not None else None
+        elif doc_body.child is not None:
+            _insert_before(doc_body.child, html)
         styles.append(f"{promo_kind}@{region}")
     return _serialise(tree), "+".join(styles), None, ()
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-__all__ = ["Body", "count_words", "locate_body", "normalise"]
+__all__ = ["Body", "ancestors", "count_words", "locate_body", "normalise"]
 
 _BLOCKS = "p, li, blockquote, h2, h3, h4, pre, div"
 _BLOCK_CHILDREN = "p, div, li, ul, ol, table, section, article, blockquote, h1, h2, h3, h4"
@@ -46,7 +46,7 @@ class Body:
         return sum(count_words(t) for t in self.texts)
 
 
-def _ancestors(node: LexborNode) -> list[LexborNode]:
+def ancestors(node: LexborNode) -> list[LexborNode]:
     out = []
     parent = node.parent
     while parent is not None and parent.tag not in ("-undef", "#document", None):
@@ -69,10 +69,10 @@ def locate_body(tree: LexborHTMLParser, reference: str, *, min_paragraphs: int =
         text = normalise(node.text(deep=True) or "")
         if len(text) < MIN_CHARS or text not in ref:
             continue
-        ancestors = _ancestors(node)
-        if any(a.tag in _SKIP_ANCESTORS for a in ancestors):
+        chain = ancestors(node)
+        if any(a.tag in _SKIP_ANCESTORS for a in chain):
             continue
-        if any(a.mem_id in ids for a in ancestors):  # inside a paragraph already taken
+        if any(a.mem_id in ids for a in chain):  # inside a paragraph already taken
             continue
         matched.append(node)
         ids.add(node.mem_id)
@@ -81,14 +81,14 @@ def locate_body(tree: LexborHTMLParser, reference: str, *, min_paragraphs: int =
     counts: dict[int, int] = {}
     nodes: dict[int, tuple[int, LexborNode]] = {}
     for node in matched:
-        chain = _ancestors(node)
+        chain = ancestors(node)
         for depth, anc in enumerate(reversed(chain)):
             counts[anc.mem_id] = counts.get(anc.mem_id, 0) + 1
             nodes[anc.mem_id] = (depth, anc)
     need = 0.8 * len(matched)
     best = max((nodes[k] for k, c in counts.items() if c >= need), key=lambda dn: dn[0])
     container = best[1]
-    inside = [n for n in matched if container.mem_id in {a.mem_id for a in _ancestors(n)}]
+    inside = [n for n in matched if container.mem_id in {a.mem_id for a in ancestors(n)}]
     texts = [normalise(n.text(deep=True) or "") for n in inside]
     if len(inside) < min_paragraphs or sum(len(t) for t in texts) < 0.6 * len(ref):
         return None

@@ -20,9 +20,10 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from scraper.synth.wordings import LANGUAGES
 __all__ = ["Outcome", "evaluate", "main", "render", "summarise"]
 
 DEFAULT_CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
-DEFAULT_MAX_PAGES = 240
+DEFAULT_MAX_PAGES = 400
 BINS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
 # issue 11's targets, printed beside the figures
 TARGETS = {"box": 0.95, "sentence": 0.95, "lede": 0.90, "hidden": 0.90, "ellipsis": 0.50,
@@ -75,17 +76,16 @@ _PAYWALL_MS: list[float] = []
 _TIMED = False
 
 
-def _init_worker() -> None:
-    """Time the paywall stage when ``extract_article`` calls it through a module-level
+@contextmanager
+def _paywall_timer() -> Iterator[None]:
+    """Time the paywall stage while ``extract_article`` calls it through a module-level
     ``assess`` (as today); otherwise only the whole extraction is timed."""
     global _TIMED
-    import warnings
-
-    warnings.simplefilter("ignore")
     from scraper.extract import article
 
     inner = getattr(article, "assess", None)
     if not callable(inner):
+        yield
         return
 
     def timed(*args: Any, **kwargs: Any) -> Any:
@@ -97,6 +97,18 @@ def _init_worker() -> None:
 
     article.assess = timed  # type: ignore[attr-defined]
     _TIMED = True
+    try:
+        yield
+    finally:
+        article.assess = inner  # type: ignore[attr-defined]
+        _TIMED = False
+
+
+def _init_worker() -> None:
+    import warnings
+
+    warnings.simplefilter("ignore")
+    _paywall_timer().__enter__()  # for the worker's lifetime
 
 
 def notice_left(notice: str, text: str) -> bool:
@@ -141,42 +153,37 @@ def run_variant(variant: Variant) -> Outcome:
     )
 
 
-def _run_chunk(args: tuple[list[tuple[int, SourcePage]], int, str | None]) -> tuple[list[Outcome], int]:
+def _run_chunk(args: tuple[list[tuple[int, SourcePage]], int, str | None]) -> list[Outcome]:
     pages, seed, split = args
     out: list[Outcome] = []
-    skipped = 0
     for index, page in pages:
-        variants = page_variants(page, index, seed, split)
-        if not variants and split is None:
-            skipped += 1
+        try:
+            variants = page_variants(page, index, seed, split)
+        except Exception as exc:  # a generator failure on one page is reported, not fatal
+            failed = Outcome(f"{page.corpus}/{page.id}/generate", "generate", None, None, "",
+                             "dev", "full", "full", 0.0, None, None, 0.0, None,
+                             error=f"generating variants: {type(exc).__name__}: {exc}")
+            out.extend((failed, replace(failed, split="heldout")))  # listed in both halves
+            continue
         out.extend(run_variant(v) for v in variants)
-    return out, skipped
+    return out
 
 
 def evaluate(corpora: Path, *, split: str | None = None, seed: int = 0,
-             max_pages: int | None = DEFAULT_MAX_PAGES, jobs: int = 2,
-             progress: Callable[[int, int], None] | None = None) -> tuple[list[Outcome], int]:
+             max_pages: int | None = DEFAULT_MAX_PAGES, jobs: int = 2) -> tuple[list[Outcome], int]:
     """Outcomes of every variant of ``split`` (None: all) and the number of pages drawn."""
     pages = list(enumerate(select_pages(corpora, seed=seed, max_pages=max_pages)))
     size = 6
     chunks = [(pages[i:i + size], seed, split) for i in range(0, len(pages), size)]
     outcomes: list[Outcome] = []
-    done = 0
     if jobs <= 1:
-        _init_worker()
-        results: Iterator[tuple[list[Outcome], int]] = map(_run_chunk, chunks)
-        for chunk_out, _ in results:
-            outcomes.extend(chunk_out)
-            done += 1
-            if progress:
-                progress(done, len(chunks))
+        with _paywall_timer():
+            for chunk in chunks:
+                outcomes.extend(_run_chunk(chunk))
         return outcomes, len(pages)
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
-        for chunk_out, _ in pool.map(_run_chunk, chunks):
+        for chunk_out in pool.map(_run_chunk, chunks):
             outcomes.extend(chunk_out)
-            done += 1
-            if progress:
-                progress(done, len(chunks))
     return outcomes, len(pages)
 
 
@@ -352,11 +359,14 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
         print()
     mixed = sum(o.split == "mixed" for o in outcomes)
+    used = len({o.id.rsplit("/", 1)[0] for o in outcomes if o.kind != "generate"})
     elapsed = time.perf_counter() - start
-    print(f"{len(outcomes)} variants ({mixed} mixed, not reported) of {drawn} pages drawn, "
-          f"seed {args.seed}, in {elapsed:.1f} s with {args.jobs} jobs")
+    print(f"{len(outcomes)} variants ({mixed} mixed, not reported) of {used} pages "
+          f"({drawn} drawn; the others' body was not found in the DOM), seed {args.seed}, "
+          f"in {elapsed:.1f} s with {args.jobs} jobs")
     if args.json:
         data = {"seed": args.seed, "max_pages": args.max_pages, "pages_drawn": drawn,
+                "pages_used": used,
                 "variants": len(outcomes), "mixed": mixed, "halves": figures,
                 "outcomes": [asdict(o) for o in outcomes]}
         try:

@@ -159,6 +159,10 @@ def test_full_promo_keeps_the_body_and_puts_promos_outside_it(
         placed = [t for kind in ("newsletter", "donation", "comment_login") for t in promos[kind]
                   if normalise(t) in text]
         assert placed and all(text.index(normalise(t)) > text.index(paras[-1]) for t in placed)
+        start, end = text.index(paras[0]), text.index(paras[-1])
+        chrome = [text.index(normalise(t)) for kind in ("subscribe_promo", "print", "cookie")
+                  for t in promos[kind] if normalise(t) in text]
+        assert chrome and not any(start < i < end for i in chrome), v.id
         html = v.html.decode("utf-8")
         assert not any(escape(n) in html for n in notices)
         assert v.expected_access == "full"

@@ -107,3 +107,24 @@ def test_the_runtime_never_imports_the_synth_package() -> None:
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             assert not any(n.startswith("scraper.synth") for n in names), path
+
+
+def test_a_generator_failure_is_reported_not_fatal(corpora: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from scraper.synth import report
+
+    def broken(*args: object, **kwargs: object) -> list[object]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(report, "page_variants", broken)
+    assert main(["--corpora", str(corpora), "--jobs", "1", "--max-pages", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "generating variants: RuntimeError: boom" in printed
+
+
+def test_the_in_process_run_leaves_extract_article_as_it_was(corpora: Path) -> None:
+    from scraper.extract import article
+
+    before = getattr(article, "assess", None)  # the paywall stage, timed while the run lasts
+    assert main(["--corpora", str(corpora), "--jobs", "1", "--max-pages", "1"]) == 0
+    assert getattr(article, "assess", None) is before
