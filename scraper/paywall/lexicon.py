@@ -71,7 +71,22 @@ class Language:
     ordinary: tuple[str, ...]
 
 
-_TOKEN = re.compile(r"\w+|[^\w\s]")
+def _mark_class() -> str:
+    """A character class of the combining marks (Unicode M*) of the Basic Multilingual Plane:
+    ``\\w`` leaves out Devanagari vowel signs and viramas, Arabic harakat and the like, which are
+    parts of words (a word boundary must never fall inside हिंदी)."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x300, 0x10000):
+        if unicodedata.category(chr(code)).startswith("M"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" if a != b else f"\\u{a:04x}" for a, b in ranges)
+
+
+_WORD = r"(?:\w|[" + _mark_class() + "])"
+_TOKEN = re.compile(_WORD + r"+|[^\w\s]")
 
 
 def tokens(text: str) -> list[str]:
