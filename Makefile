@@ -6,13 +6,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: help demo test faults eval bench clean
+.PHONY: help demo test faults eval bench clean train-paywall
 
 help:
 	@echo "make demo    archive the built-in offline fixture web into archive/demo.duckdb"
 	@echo "make test    run the test suite (creates .venv first)"
 	@echo "make faults  run the fault-injection table"
 	@echo "make eval    evaluate extraction and paywall verdicts on ../shared/corpora, then on synthetic paywall variants"
+	@echo "make train-paywall  refit the paywall model's weights (scraper/paywall/weights.json)"
 	@echo "make bench   run the benchmark suite"
 
 $(STAMP): pyproject.toml
@@ -33,6 +34,10 @@ faults: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python -m scraper.evaluate
 	$(BIN)/python -m scraper.synth
+	$(BIN)/python -m scraper.paywall.train --check
+
+train-paywall: $(STAMP)
+	$(BIN)/python -m scraper.paywall.train
 
 bench: $(STAMP)
 	$(BIN)/python -m scraper.bench

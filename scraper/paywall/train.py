@@ -80,18 +80,17 @@ def _real_chunk(items: list[tuple[str, str, str | None, bool, str]]) -> list[Exa
     return out
 
 
-def _synthetic_chunk(args: tuple[str, int, int, int]) -> list[Example]:
-    from scraper.synth.generate import variants
+def _synthetic_chunk(args: tuple[list[tuple[int, object]], int]) -> list[Example]:
+    from scraper.synth.generate import page_variants
 
-    corpora, part, parts, max_pages = args
+    pages, seed = args
     out = []
-    for i, v in enumerate(variants(Path(corpora), split="dev", max_pages=max_pages or None)):
-        if i % parts != part:
-            continue
-        feats = _extract(v.html, v.url)
-        if feats is not None:
-            out.append(Example(v.id, f"{v.corpus}/{_site(v.url, v.page_id)}", "synthetic", v.kind,
-                               feats, v.expected_access != "full"))
+    for index, page in pages:
+        for v in page_variants(page, index, seed, "dev"):  # type: ignore[arg-type]
+            feats = _extract(v.html, v.url)
+            if feats is not None:
+                out.append(Example(v.id, f"{v.corpus}/{_site(v.url, v.page_id)}", "synthetic",
+                                   v.kind, feats, v.expected_access != "full"))
     return out
 
 
@@ -111,12 +110,14 @@ def real_examples(corpora: Path, jobs: int) -> list[Example]:
         return [e for part in pool.map(_real_chunk, chunks) for e in part]
 
 
-def synthetic_examples(corpora: Path, jobs: int, max_pages: int = 0) -> list[Example]:
-    parts = max(1, jobs) * 4
+def synthetic_examples(corpora: Path, jobs: int, max_pages: int = 0, seed: int = 0) -> list[Example]:
+    from scraper.synth.generate import select_pages
+    from scraper.synth.report import DEFAULT_MAX_PAGES
+
+    pages = list(enumerate(select_pages(corpora, seed=seed, max_pages=max_pages or DEFAULT_MAX_PAGES)))
+    chunks = [(pages[i:i + 8], seed) for i in range(0, len(pages), 8)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        out = [e for part in pool.map(_synthetic_chunk,
-                                      [(str(corpora), i, parts, max_pages) for i in range(parts)])
-               for e in part]
+        out = [e for part in pool.map(_synthetic_chunk, chunks) for e in part]
     return sorted(out, key=lambda e: e.id)
 
 
