@@ -71,6 +71,25 @@ class Language:
     ordinary: tuple[str, ...]
 
 
+@lru_cache(maxsize=None)
+def _letter(ch: str) -> str:
+    """A regex class for a letter of the same word as ``ch``: ``\\w`` plus the combining marks of
+    ch's script. ``\\w`` leaves out Indic vowel signs and viramas and Arabic harakat, so without
+    them a word boundary falls inside a word (Hindi दान, donation, inside बलिदान, sacrifice)."""
+    start = ord(ch) & ~0xFF
+    spans: list[list[int]] = []
+    for cp in range(start, start + 0x100):
+        if unicodedata.category(chr(cp)).startswith("M"):
+            if spans and spans[-1][1] == cp - 1:
+                spans[-1][1] = cp
+            else:
+                spans.append([cp, cp])
+    if not spans:
+        return r"\w"
+    marks = "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in spans)
+    return f"[\\w{marks}\\u200c\\u200d]"
+
+
 def _entry_regex(entry: str, boundary: str) -> str:
     entry = unicodedata.normalize("NFC", entry.strip().lower())
     head = entry.startswith("*")
@@ -79,8 +98,9 @@ def _entry_regex(entry: str, boundary: str) -> str:
     body = r"\s+".join(re.escape(part) for part in core.split())
     if boundary == "none":
         return body
-    left = r"\w*" if head else r"(?<!\w)"
-    right = r"\w*" if tail else r"(?!\w)"
+    first, last = _letter(core[0]), _letter(core[-1])
+    left = f"{first}*" if head else f"(?<!{first})"
+    right = f"{last}*" if tail else f"(?!{last})"
     return f"{left}{body}{right}"
 
 

@@ -197,3 +197,20 @@ def test_concepts_cover_every_category() -> None:
     for lang in LANGUAGES:
         missing = [c for c in CONCEPTS if not lang.concepts[c]]
         assert not missing, f"{lang.code}: no entries for {missing}"
+
+
+@pytest.mark.parametrize(
+    ("text", "concept", "found"),
+    [
+        ("उन्होंने दान दिया", "donate", True),  # "he gave a donation"
+        ("सैनिकों का बलिदान", "donate", False),  # "the soldiers' sacrifice": दान inside a word
+        ("पूरा लेख पढ़ें", "article", True),
+        ("लेखा परीक्षा", "article", False),  # "audit": लेख followed by a vowel sign
+        ("سجّل الآن مجانًا", "register", True),  # a shadda inside the entry
+        ("Don't miss it", "donate", False),
+        ("abonnement", "subscribe", True),
+    ],
+    ids=["hi-dan", "hi-balidan", "hi-lekh", "hi-lekha", "ar-shadda", "en-dont", "fr-abonnement"],
+)
+def test_word_boundaries_respect_combining_marks(text: str, concept: str, found: bool) -> None:
+    assert (concept in matcher().concepts(text)) == found, matcher().hits(text)
