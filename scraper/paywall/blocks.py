@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborNode
@@ -281,3 +282,42 @@ def after_blocks(chunks: list[tuple[LexborNode | None, str]]) -> list[Block]:
         out.append(block)
         gap += block.words
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# A notice elsewhere near the body's end (the extractor kept text past it: a byline, a bio)
+# ---------------------------------------------------------------------------------------------
+
+_SHORT_TAGS = "p, h2, h3, h4, h5, h6"
+NEAR_END_CHARS = 400  # a notice element holds at most this much text
+
+
+def near_end_notice(region: LexborNode, first_paragraph: str, visible: Callable[[LexborNode], bool]
+                    ) -> Block | None:
+    """A short visible element in the body's region that reads as a notice and stands after the
+    body's first paragraph: walls put their notice where the served text stops, and an extractor
+    may keep a byline or an author's bio after it. Returns its enclosing box (the largest
+    ancestor still short enough to be one) as a block."""
+    m = matcher()
+    region_text: str | None = None
+    for node in region.css(_SHORT_TAGS)[:400]:
+        text = " ".join((node.text(deep=True) or "").split())
+        if not text or len(text) > NEAR_END_CHARS:
+            continue
+        if not reads_as_notice(m.concepts(text)) or not visible(node):
+            continue
+        if region_text is None:
+            region_text = " ".join((region.text(deep=True, separator=" ") or "").split())
+        start = region_text.find(" ".join(first_paragraph.split())[:40]) if first_paragraph else 0
+        here = region_text.find(text[:40])
+        if here < 0 or start < 0 or here <= start:
+            continue
+        box = node
+        while box.parent is not None and box.parent.mem_id != region.mem_id:
+            parent_text = " ".join((box.parent.text(deep=True, separator=" ") or "").split())
+            if len(parent_text) > 4 * NEAR_END_CHARS:
+                break
+            box = box.parent
+        box_text = " ".join((box.text(deep=True, separator=" ") or "").split())
+        return read_block(box, unicodedata.normalize("NFC", box_text))
+    return None

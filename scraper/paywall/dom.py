@@ -89,6 +89,20 @@ def hidden_or_chrome(node: LexborNode, *, self_may_be_box: bool = True) -> str |
     return None
 
 
+def in_chrome(node: LexborNode) -> bool:
+    """True when ``node`` or an ancestor is page chrome (nav, header, footer, sidebar...)."""
+    current: LexborNode | None = node
+    depth = 0
+    while current is not None and depth < MAX_DEPTH:
+        if current.tag in ("body", "html", "-document", None):
+            return False
+        if chrome_self(current):
+            return True
+        current = current.parent
+        depth += 1
+    return False
+
+
 def _ancestor_ids(node: LexborNode) -> list[int]:
     out = []
     current: LexborNode | None = node

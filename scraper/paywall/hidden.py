@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborNode
 
 from scraper.extract.words import count_words
-from scraper.paywall.dom import BodyPlace, chrome_self, placed_after_body
+from scraper.paywall.dom import BodyPlace, in_chrome
 
 MIN_HIDDEN_WORDS = 40  # less than this is a template, a label or a caption, not the article
 _CANDIDATES = (
@@ -64,9 +64,10 @@ def _paragraphs(node: LexborNode) -> tuple[str, ...]:
 
 
 def find_hidden_body(place: BodyPlace | None) -> HiddenBody | None:
-    """The first element near the body that holds hidden prose of ``MIN_HIDDEN_WORDS`` or more:
-    right after the body's end, or around it (the end of the extracted text is itself inside
-    hidden or blurred markup, when the extractor kept it)."""
+    """The first element in the body's region that holds hidden prose of ``MIN_HIDDEN_WORDS``
+    or more (two paragraphs of 12+ words): right after the body's end, around it (the end of the
+    extracted text is itself inside hidden or blurred markup, when the extractor kept it), or
+    before text the extractor kept past the body (a byline, an author's bio)."""
     if place is None:
         return None
     try:
@@ -77,10 +78,7 @@ def find_hidden_body(place: BodyPlace | None) -> HiddenBody | None:
         if node.tag in ("script", "style", "template", "noscript", "svg", "iframe", "img"):
             continue
         how = _how(node)
-        if how is None or chrome_self(node):
-            continue
-        where = placed_after_body(node, place)
-        if where is False:
+        if how is None or in_chrome(node):
             continue
         paragraphs = _paragraphs(node)
         words = sum(count_words(p) for p in paragraphs)

@@ -146,12 +146,14 @@ def length_signals(
 def ending_signals(text: str) -> list[Signal]:
     """The last prose paragraph ends with an ellipsis, or without terminal punctuation."""
     paragraphs = [p.strip() for p in text.rstrip().split("\n") if p.strip()]
-    if not paragraphs:
-        return []
-    last = paragraphs[-1]
-    cjk = len(_CJK.findall(last))
-    words = len(last.split())
-    if words < 12 and cjk < 15:
+    # The body's last prose paragraph: short closing lines (a byline, "Write to ...", list items
+    # of related links) after it are skipped, at most 12 of them.
+    last = None
+    for para in reversed(paragraphs[-13:]):
+        if len(para.split()) >= 12 or len(_CJK.findall(para)) >= 15:
+            last = para
+            break
+    if last is None:
         return []
     if _ELLIPSIS_END.search(last):
         return [Signal("ending:ellipsis", last[-60:], M)]

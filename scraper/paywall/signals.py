@@ -48,6 +48,7 @@ class Evidence:
     notice: Notice | None = None  # the notice cut from the end of the text
     notice_hidden: str | None = None  # a notice-like tail that sits in hidden markup
     blocks: list[Block] = field(default_factory=list)  # visible blocks right after the body
+    near_end: Block | None = None  # a notice element near the body's end, past the text's end
     boxes: list[BoxHit] = field(default_factory=list)
     hidden: HiddenBody | None = None
     rule_box: tuple[str, LexborNode] | None = None
@@ -107,6 +108,9 @@ def notice_by_meaning(ev: Evidence) -> Iterable[Signal]:
             return
         if access is None and block.asks_for_access:
             access = block
+    if ev.near_end is not None:
+        yield Signal("notice:near-end", f"near the body's end: {_hits(matcher().hits(ev.near_end.text))}")
+        return
     if access is not None and ev.notice is None:
         yield Signal("notice:access", f"after body: {access.text[:120]}")
     if ev.notice_hidden:

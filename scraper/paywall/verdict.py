@@ -126,11 +126,16 @@ def assess(
     if hidden is not None:  # the hidden rest is not a block after the body: what follows it is
         chunks = [(n, t) for n, t in chunks if n is None or n.mem_id != hidden.node.mem_id]
     blocks = notice_blocks.after_blocks(chunks)
+    near_end = None
+    if notice is None and place is not None and not any(b.reads_as_notice for b in blocks):
+        first = next((p for p in visible.split("\n") if len(p.split()) >= 8), "")
+        near_end = notice_blocks.near_end_notice(
+            place.region, first, lambda n: hidden_or_chrome(n, self_may_be_box=False) is None)
     ev = Evidence(
         doc=doc, text=visible, body_words=body_words, rules=rules, description=description,
         place=place, declaration=decl, lengths=publisher_lengths(doc), notice=notice,
         notice_hidden=notice_hidden, blocks=blocks, boxes=find_boxes(place, body_words),
-        hidden=hidden, rule_box=rule_box_hit(doc, rules),
+        hidden=hidden, rule_box=rule_box_hit(doc, rules), near_end=near_end,
     )
     fitted = model()
     signals, features = fitted.weigh(collect(ev))
@@ -150,7 +155,7 @@ def assess(
     notice_text = notice.notice if notice is not None else None
     concepts = notice.concepts if notice is not None else frozenset()
     if walled and notice_text is None:
-        block = next((b for b in blocks if b.reads_as_notice or b.asks_for_access), None)
+        block = near_end or next((b for b in blocks if b.reads_as_notice or b.asks_for_access), None)
         box = next((h for h in ev.boxes if h.text), None)
         if block is not None:
             notice_text, concepts = block.text, block.concepts
