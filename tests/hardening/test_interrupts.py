@@ -157,15 +157,20 @@ def web() -> Iterator[FixtureWeb]:
 # -- poll ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize(("sig", "to_group"), [(signal.SIGINT, False), (signal.SIGTERM, False),
+                                               (signal.SIGINT, True)],
+                         ids=["SIGINT", "SIGTERM", "Ctrl-C-to-the-process-group"])
 def test_poll_stops_on_a_signal_and_stores_what_it_fetched(web: FixtureWeb, tmp_path: Path,
-                                                           sig: signal.Signals) -> None:
+                                                           sig: signal.Signals, to_group: bool) -> None:
     # 30 articles (extracted in worker processes), 1.5 s each, two at a time: about 25 s in all
     urls = publish(web, "slowpoll", [1.5] * 30)
     db = tmp_path / "a.duckdb"
     proc = start(["poll", "--sources", str(sources_file(tmp_path, web, "slowpoll")), "--db", str(db)], tmp_path)
     wait_until(lambda: len(article_requests(web, "slowpoll")) >= 5, 40, "five article requests")
-    proc.send_signal(sig)
+    if to_group:  # as a terminal does: the extraction workers get it too, and ignore it
+        os.killpg(proc.pid, sig)
+    else:
+        proc.send_signal(sig)
     code, out, err, took = finish(proc, GRACE + SLACK + 10)
     assert code == CODES[sig], err
     assert took < 1.5 + SLACK, err  # the fetches running got the time they needed, no more
