@@ -14,7 +14,8 @@ So each worker, when it starts:
 - asks the kernel for SIGKILL when its own parent, the fork server, dies
   (``prctl(PR_SET_PDEATHSIG)``, Linux);
 - ignores SIGINT: Ctrl-C in a terminal reaches the whole process group, and the parent decides
-  what an interrupt means (finish the work in hand, then exit). The fork server ignores it too.
+  what an interrupt means (finish the work in hand, then exit). The fork server ignores it too,
+  from its start (its first preload module is ``scraper._forkserver``).
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ _PR_SET_PDEATHSIG = 1
 def process_pool(workers: int, preload: Sequence[str] = ()) -> ProcessPoolExecutor:
     """A forkserver pool of ``workers`` processes that die with this process."""
     mp = multiprocessing.get_context("forkserver")
-    if preload:
-        mp.set_forkserver_preload(list(preload))
+    # scraper._forkserver first: the server ignores SIGINT from then on, not only once it has
+    # imported ``preload``
+    mp.set_forkserver_preload(["scraper._forkserver", *preload])
     return ProcessPoolExecutor(workers, mp_context=mp, initializer=_start_worker,
                                initargs=(os.getpid(),))
 

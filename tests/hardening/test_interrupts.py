@@ -78,6 +78,18 @@ def survivors(pgid: int, timeout: float = 10.0) -> list[str]:
         time.sleep(0.2)
 
 
+def workers(pgid: int) -> int:
+    """Extraction worker processes running in the group (children of its fork server)."""
+    n = 0
+    for p in psutil.process_iter(["cmdline"]):
+        try:
+            if os.getpgid(p.pid) == pgid and "multiprocessing.forkserver" in " ".join(p.info["cmdline"] or []):
+                n += len(p.children())
+        except (ProcessLookupError, psutil.Error):
+            continue
+    return n
+
+
 def wait_until(pred: object, timeout: float, what: str) -> None:
     end = time.monotonic() + timeout
     while not pred():  # type: ignore[operator]
@@ -168,6 +180,7 @@ def test_poll_stops_on_a_signal_and_stores_what_it_fetched(web: FixtureWeb, tmp_
     proc = start(["poll", "--sources", str(sources_file(tmp_path, web, "slowpoll")), "--db", str(db)], tmp_path)
     wait_until(lambda: len(article_requests(web, "slowpoll")) >= 5, 40, "five article requests")
     if to_group:  # as a terminal does: the extraction workers get it too, and ignore it
+        wait_until(lambda: workers(proc.pid) > 0, 40, "the extraction workers")
         os.killpg(proc.pid, sig)
     else:
         proc.send_signal(sig)
@@ -300,7 +313,7 @@ def test_export_to_stdout_stops_between_rows(tmp_path: Path) -> None:
     assert finish(done, 120)[0] == 0
     proc = start(["export", "--format", "jsonl", "--db", str(db), "-"], tmp_path)
     assert proc.stdout is not None
-    first = proc.stdout.readline()  # the export now blocks on the full pipe
+    first = os.read(proc.stdout.fileno(), 1).decode()  # the export started; it soon blocks on the full pipe
     time.sleep(1.0)
     proc.send_signal(signal.SIGINT)
     time.sleep(0.5)
