@@ -214,6 +214,23 @@ def test_poll_gives_running_fetches_the_grace_then_leaves_them(web: FixtureWeb, 
     assert survivors(proc.pid) == []
 
 
+def test_poll_leaves_a_feed_slower_than_the_grace(web: FixtureWeb, tmp_path: Path) -> None:
+    publish(web, "slowfeed", [0.0] * 3)
+    feed = web.page("/slowfeed/feed.xml")
+    assert feed is not None and not isinstance(feed, str)
+    web.put("/slowfeed/feed.xml", feed.body, content_type="application/rss+xml", delay=60.0)
+    db = tmp_path / "a.duckdb"
+    proc = start(["poll", "--sources", str(sources_file(tmp_path, web, "slowfeed")), "--db", str(db)], tmp_path)
+    wait_until(lambda: web.hits("/slowfeed/feed.xml") >= 1, 40, "the feed request")
+    proc.send_signal(signal.SIGTERM)
+    code, out, err, took = finish(proc, GRACE + SLACK + 10)
+    assert code == 143, err
+    assert took < GRACE + SLACK, err
+    assert "slowfeed" in out  # its summary row, though its poll never got past the feed
+    assert archived(db) == set() and check_archive(db) == {}
+    assert survivors(proc.pid) == []
+
+
 @pytest.mark.parametrize("second", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_poll_second_signal_exits_at_once_and_the_archive_is_sound(web: FixtureWeb, tmp_path: Path,
                                                                    second: signal.Signals) -> None:
