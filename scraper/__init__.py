@@ -9,6 +9,8 @@ The stable Python API::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from scraper.errors import (
     ArchiveError,
     ArchiveLockedError,
@@ -21,8 +23,10 @@ from scraper.errors import (
     ScraperError,
     UsageError,
 )
-from scraper.extract.article import extract_article
 from scraper.models import Article, FetchResult, PaywallVerdict, Signal, SourceRules
+
+if TYPE_CHECKING:
+    from scraper.extract.article import extract_article
 
 __all__ = [
     "Article",
@@ -42,3 +46,13 @@ __all__ = [
     "UsageError",
     "extract_article",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # extract_article on first use: importing a light module of the package (scraper.errors,
+    # the fork server's scraper._forkserver) does not load the extraction stack (~0.3 s)
+    if name == "extract_article":
+        from scraper.extract.article import extract_article
+
+        return extract_article
+    raise AttributeError(f"module 'scraper' has no attribute {name!r}")

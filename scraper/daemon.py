@@ -9,8 +9,9 @@ piles up runs nor delays another. Writes go through the poll context's archive w
 second job also flushes writes kept while another process held the archive.
 
 Shutdown (SIGINT/SIGTERM, or :meth:`Daemon.stop`): no new job starts, waiting fetches are
-abandoned, running ones end within ``grace`` seconds, then every buffered write is flushed
-(retrying while the archive is locked, until the deadline) and the process can exit.
+abandoned, running ones get most of ``grace`` (the polls then store what they fetched without
+waiting for them), then every buffered write is flushed (retrying while the archive is locked,
+until the deadline) and the process can exit.
 """
 
 from __future__ import annotations
@@ -99,7 +100,9 @@ class Daemon:
         ctx = self.ctx
         if ctx is None:
             return True
-        ctx.stop.set()  # waiting lanes and retry sleeps give up now
+        # waiting lanes and retry sleeps give up now; running fetches get most of the grace,
+        # then the polls stop waiting for them and hand what they fetched to the writer
+        ctx.interrupt(max(self.grace - 2.0, self.grace / 2))
         with self._cond:
             while self._running and time.monotonic() < deadline:
                 self._cond.wait(0.1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -147,11 +148,13 @@ def ingest(
     archive: Archive | None = None,
     forced_source: str | None = None,
     client: httpx.Client | None = None,
+    stop: threading.Event | None = None,
 ) -> Iterator[IngestResult]:
     """Fetch, extract and (when ``archive`` is given) store each URL; one result per URL.
 
     Failures are results too (``error`` set), and every HTTP attempt is logged in ``fetches``,
-    failed or not, in the same transaction as the article it produced.
+    failed or not, in the same transaction as the article it produced. Once ``stop`` is set
+    (an interrupt), no further URL is started.
     """
     from scraper.net.client import make_client
 
@@ -159,6 +162,8 @@ def ingest(
     client = client or make_client(settings)
     try:
         for raw_url in urls:
+            if stop is not None and stop.is_set():
+                return
             yield _ingest_one(raw_url, settings, sources, archive, forced_source, client)
     finally:
         if own_client:

@@ -35,7 +35,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -82,6 +82,7 @@ from scraper.settings import Settings
 from scraper.sources.config import Politeness as SourcePoliteness
 from scraper.sources.config import Source, SourceSet
 from scraper.sources.registry import article_key, candidate_entries, match_source
+from scraper.workers import process_pool
 
 __all__ = ["PollContext", "PollOptions", "PollSummary", "WriteBuffer", "poll_all", "poll_source"]
 
@@ -358,6 +359,7 @@ class PollContext:
         self.fetch_pool = ThreadPoolExecutor(self.options.workers, thread_name_prefix="fetch")
         self._procs: ProcessPoolExecutor | None = None
         self._procs_lock = threading.Lock()
+        self._give_up_at: float | None = None
         try:
             self.archive.write(lambda con: None)  # create and migrate before the first read
         except ArchiveLockedError:
@@ -380,15 +382,23 @@ class PollContext:
     def processes(self) -> ProcessPoolExecutor:
         with self._procs_lock:
             if self._procs is None:
-                import multiprocessing
-
                 n = self.options.processes or max(1, (os.cpu_count() or 2))
-                mp = multiprocessing.get_context("forkserver")
                 # workers fork from a server that imported the extraction code once, instead
-                # of each importing it (trafilatura, lxml...) on its first page
-                mp.set_forkserver_preload(["scraper.pipeline"])
-                self._procs = ProcessPoolExecutor(n, mp_context=mp)
+                # of each importing it (trafilatura, lxml...) on its first page; they exit
+                # when this process dies, however it dies (scraper/workers.py)
+                self._procs = process_pool(n, preload=["scraper.pipeline"])
             return self._procs
+
+    def interrupt(self, grace: float) -> None:
+        """Stop taking work (an interrupt): lanes take no new URL, waits for a host and retry
+        sleeps give up, and fetches running now get ``grace`` seconds; then the polls stop
+        waiting for them and store what they hold (see :meth:`given_up`)."""
+        self._give_up_at = time.monotonic() + grace
+        self.stop.set()
+
+    def given_up(self) -> bool:
+        """True once the grace given by :meth:`interrupt` is over."""
+        return self._give_up_at is not None and time.monotonic() >= self._give_up_at
 
     def close(self, *, wait: bool = True) -> None:
         self.stop.set()
@@ -471,9 +481,17 @@ def poll_all(sources: SourceSet | Sequence[Source], ctx: PollContext, *, names: 
         return []
     if ctx.sources is None:
         ctx.sources = list(sources)
-    with ThreadPoolExecutor(max(1, min(ctx.options.source_threads, len(chosen))), thread_name_prefix="source") as pool:
-        futures = [pool.submit(poll_source, s, ctx, force=force) for s in chosen]
-        return [f.result() for f in futures]
+    polls = [_SourcePoll(s, ctx, ctx.options.force if force is None else force) for s in chosen]
+    pool = ThreadPoolExecutor(max(1, min(ctx.options.source_threads, len(chosen))), thread_name_prefix="source")
+    try:
+        futures = [pool.submit(p.run) for p in polls]
+        # after an interrupt's grace, a poll still fetching its feeds holds no article: it is
+        # not waited for (its thread is abandoned); the others are storing what they fetched
+        while not all(f.done() or (ctx.given_up() and p.in_feeds) for p, f in zip(polls, futures)):
+            wait([f for f in futures if not f.done()], timeout=0.2, return_when=FIRST_COMPLETED)
+    finally:
+        pool.shutdown(wait=not ctx.given_up(), cancel_futures=True)
+    return [f.result() if f.done() and not f.cancelled() else p.partial() for p, f in zip(polls, futures)]
 
 
 class _SourcePoll:
@@ -487,10 +505,18 @@ class _SourcePoll:
         self.done_batches: list[Batch] = []
         self.incomplete_feeds: set[str] = set()
         self.rand = random.Random()
+        self.in_feeds = True  # not yet past the feeds (cleared once article fetching starts)
+        self.started = time.monotonic()
+
+    def partial(self) -> PollSummary:
+        """The summary of a poll abandoned after an interrupt: what was stored so far."""
+        self._tally()
+        self.summary.seconds = time.monotonic() - self.started
+        return self.summary
 
     # the whole poll ----------------------------------------------------------------------
     def run(self) -> PollSummary:
-        t0 = time.monotonic()
+        t0 = self.started = time.monotonic()
         started = self.ctx.now()
         src = self.source
         tlist = targets(src)
@@ -519,6 +545,7 @@ class _SourcePoll:
                 if hint and (cand.hint is None or hint > cand.hint):
                     cand.hint = hint
                 cand.feeds.add(target.url)
+        self.in_feeds = False
         wanted = self._screen(list(candidates.values())[: self.ctx.options.max_candidates])
         for row in rechecks:
             if row["url"] not in {c.url for c in wanted}:
@@ -741,13 +768,18 @@ class _SourcePoll:
                 lanes.append(self.ctx.fetch_pool.submit(self._lane, items, lock, results))
         use_procs = len(cands) >= self.ctx.options.process_threshold and (os.cpu_count() or 1) > 1
         extracting: list[tuple[_Candidate, FetchResult, Future[Capture]]] = []
+        stopping = False
         while True:
+            if not stopping and self.ctx.stop.is_set():
+                stopping = True  # interrupted: what is in hand goes to the writer now
+                if self.batch.captures:
+                    self._submit_batch(final=False)
             try:
                 cand, result, error = results.get(timeout=0.05)
             except queue.Empty:
                 self._drain(extracting, block=False)
-                if all(f.done() for f in lanes) and results.empty():
-                    break
+                if results.empty() and (self.ctx.given_up() or all(f.done() for f in lanes)):
+                    break  # all fetched, or interrupted: fetches past the grace are abandoned
                 continue
             if error is not None:
                 self._fetch_failed(cand, error)
@@ -766,7 +798,8 @@ class _SourcePoll:
             self._drain(extracting, block=False)
         self._drain(extracting, block=True)
         for f in lanes:
-            f.result()  # surface a bug in a lane
+            if f.done():
+                f.result()  # surface a bug in a lane
 
     def _lane(self, items: deque[_Candidate], lock: threading.Lock,
               results: queue.Queue[tuple[_Candidate, FetchResult | None, BaseException | None]]) -> None:

@@ -160,6 +160,12 @@ class Archive:
             except duckdb.Error as exc:
                 raise archive_error(self.path, exc) from exc
 
+    def hold(self, timeout: float) -> bool:
+        """Before this process exits at once: wait up to ``timeout`` seconds for an operation on
+        this file in flight in another thread (a write commits or rolls back) and let no other
+        start, for good. True when the file was left closed; False if one was still running."""
+        return _process_lock(self.path.resolve()).acquire(timeout=max(timeout, 0.0))
+
     @contextmanager
     def connect(self, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection held for the ``with`` block only, opened with lock retries.

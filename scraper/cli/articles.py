@@ -38,31 +38,45 @@ def fetch_cmd(urls: tuple[str, ...], db: Path, sources_path: Path, as_json: bool
     Exit code: 0 when every URL was archived, else the code of the first failure.
     """
     from scraper.archive import Archive
+    from scraper.cli.interrupt import Interrupt
     from scraper.pipeline import ingest
 
     conf = settings(db, sources_path, private_hosts=named_hosts(urls) if allow_private else None)
     sources = load_sources_if_present(sources_path)
     archive = None if no_store else Archive(conf.db, lock_timeout=conf.lock_timeout)
     first_error: ScraperError | None = None
-    for res in ingest(urls, settings=conf, sources=sources, archive=archive, forced_source=forced_source):
-        if res.error is not None:
-            first_error = first_error or res.error
+    done = failed = 0
+    with Interrupt() as interrupt:
+        if archive is not None:
+            interrupt.guard(archive)
+        # fetched in a helper thread, so that an interrupt can stop waiting for a slow host
+        for res in interrupt.iterate(ingest(urls, settings=conf, sources=sources, archive=archive,
+                                            forced_source=forced_source, stop=interrupt.stop)):
+            done += 1
+            if res.error is not None:
+                failed += 1
+                first_error = first_error or res.error
+                if as_json:
+                    click.echo(json.dumps({"url": res.url, "error": res.error.code,
+                                           "message": str(res.error)}, ensure_ascii=False))
+                click.echo(f"error: {res.url}: {res.error}", err=True)
+                continue
+            cap = res.capture
+            assert cap is not None
             if as_json:
-                click.echo(json.dumps({"url": res.url, "error": res.error.code,
-                                       "message": str(res.error)}, ensure_ascii=False))
-            click.echo(f"error: {res.url}: {res.error}", err=True)
-            continue
-        cap = res.capture
-        assert cap is not None
-        if as_json:
-            out = {"url": res.url, "source": cap.source,
-                   "fetched_at": cap.fetched_at.isoformat(), **cap.article.to_dict()}
-            if res.outcome is not None:
-                out["stored"] = res.outcome.status
-            click.echo(json.dumps(out, ensure_ascii=False, default=str))
-        else:
-            status = res.outcome.status if res.outcome else "fetched"
-            click.echo(_summary(res.url, cap.article, cap.source, status))
+                out = {"url": res.url, "source": cap.source,
+                       "fetched_at": cap.fetched_at.isoformat(), **cap.article.to_dict()}
+                if res.outcome is not None:
+                    out["stored"] = res.outcome.status
+                click.echo(json.dumps(out, ensure_ascii=False, default=str))
+            else:
+                status = res.outcome.status if res.outcome else "fetched"
+                click.echo(_summary(res.url, cap.article, cap.source, status))
+        if interrupt.signum is not None:
+            click.echo(f"interrupted after {done} of {len(urls)} URL(s): {done - failed} "
+                       f"{'fetched' if archive is None else 'archived'}, {failed} failed, "
+                       f"{len(urls) - done} not done", err=True)
+    interrupt.exit()
     if first_error is not None:
         sys.exit(first_error.exit_code)
 

@@ -51,6 +51,7 @@ def daemon_cmd(sources_path: Path, db: Path, grace: float, batch_size: int) -> N
 def poll_cmd(names: tuple[str, ...], sources_path: Path, db: Path, fmt: str) -> None:
     """Poll every enabled source (or those named) once, due or not, and print a summary."""
     from scraper.archive import Archive
+    from scraper.cli.interrupt import Interrupt
     from scraper.poll import PollContext, PollOptions, poll_all
     from scraper.progress import progress_bar
     from scraper.render import render
@@ -63,13 +64,21 @@ def poll_cmd(names: tuple[str, ...], sources_path: Path, db: Path, fmt: str) -> 
     if sys.stderr.isatty():
         click.echo(f"polling {', '.join(names) or 'all enabled sources'}…", err=True)
     archive = Archive(conf.db, lock_timeout=conf.lock_timeout)
-    with progress_bar() as bar, PollContext(conf, archive, options=PollOptions(force=True),
-                                            progress=bar) as ctx:
-        summaries = poll_all(sources, ctx, names=names or None)
+    with Interrupt() as interrupt, progress_bar() as bar:
+        interrupt.guard(archive)
+        ctx = PollContext(conf, archive, options=PollOptions(force=True), progress=bar)
+        # an interrupt stops the polls taking work; fetches running get the grace, then
+        # each poll stores what it fetched and returns its summary
+        interrupt.on_stop(lambda: ctx.interrupt(interrupt.grace))
+        try:
+            summaries = poll_all(sources, ctx, names=names or None)
+        finally:
+            ctx.close(wait=interrupt.signum is None)
     rows = [s.row() for s in summaries]
     columns = list(rows[0]) if rows else ["source", "feeds", "not_modified", "new", "updated",
                                           "unchanged", "skipped", "errors", "pending", "seconds"]
     render(columns, iter([tuple(r.values()) for r in rows]), fmt, sys.stdout)
+    interrupt.exit()
 
 
 @cli.command("status")

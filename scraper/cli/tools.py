@@ -37,6 +37,7 @@ def reextract_cmd(db: Path, sources_path: Path, source: str | None, since: str |
       scraper reextract --source developpez --since 2026-01-01
     """
     from scraper.archive import Archive
+    from scraper.cli.interrupt import Interrupt
     from scraper.render import render
     from scraper.progress import progress_bar
     from scraper.tools.reextract import reextract
@@ -46,19 +47,23 @@ def reextract_cmd(db: Path, sources_path: Path, source: str | None, since: str |
     selection = Selection(source=source, since=parse_date(since, "--since"))
     sources = load_sources_if_present(sources_path)
     archive = Archive(conf.db, lock_timeout=conf.lock_timeout)
-    with progress_bar() as bar:
-        report = reextract(archive, sources, selection, progress=bar)
-    total = sum(c.reextracted for c in report.counts.values())
-    changed = sum(c.text_changed for c in report.counts.values())
-    click.echo(f"re-extracted {total} article(s): text changed in {changed}, "
-               f"access flipped in {len(report.flips)}")
-    if report.counts:
-        columns, rows = report.rows()
-        render(columns, rows, "table", sys.stdout)
-    for flip in report.flips:
-        click.echo(f"access {flip.old} → {flip.new}  {flip.url}")
-    for url, message in report.failures:
-        click.echo(f"error: {url}: {message}", err=True)
+    with Interrupt() as interrupt:
+        interrupt.guard(archive)
+        with progress_bar() as bar:
+            report = reextract(archive, sources, selection, progress=bar, stop=interrupt.stop)
+        total = sum(c.reextracted for c in report.counts.values())
+        changed = sum(c.text_changed for c in report.counts.values())
+        click.echo(f"re-extracted {total} article(s): text changed in {changed}, "
+                   f"access flipped in {len(report.flips)}"
+                   + (" (interrupted: the others keep their text)" if report.interrupted else ""))
+        if report.counts:
+            columns, rows = report.rows()
+            render(columns, rows, "table", sys.stdout)
+        for flip in report.flips:
+            click.echo(f"access {flip.old} → {flip.new}  {flip.url}")
+        for url, message in report.failures:
+            click.echo(f"error: {url}: {message}", err=True)
+    interrupt.exit()
 
 
 @cli.command("export")
@@ -81,8 +86,9 @@ def export_cmd(out: Path, fmt: str, db: Path, source: str | None, since: str | N
       scraper export --format warc --access truncated truncated.warc.gz
     """
     from scraper.archive import Archive
+    from scraper.cli.interrupt import Interrupt
     from scraper.errors import UsageError
-    from scraper.tools.export import export, export_rows
+    from scraper.tools.export import export, export_rows, partial_path
     from scraper.progress import progress_bar
     from scraper.tools.selection import Selection, parse_date
 
@@ -90,16 +96,33 @@ def export_cmd(out: Path, fmt: str, db: Path, source: str | None, since: str | N
     selection = Selection(source=source, since=parse_date(since, "--since"),
                           until=parse_date(until, "--until", end=True), access=access)
     archive = Archive(conf.db, lock_timeout=conf.lock_timeout)
-    if str(out) == "-":
-        if fmt not in ("jsonl", "csv"):
-            raise UsageError(f"{fmt} cannot go to stdout; give OUT a path", code="usage:out")
-        report = export_rows(archive, sys.stdout, fmt, selection)
-        click.echo(f"exported {report.articles} article(s) as {fmt} to stdout", err=True)
-        return
-    with progress_bar() as bar:
-        report = export(archive, out, fmt, selection, progress=bar)
-    records = f" in {report.records} WARC records" if fmt == "warc" else ""
-    click.echo(f"exported {report.articles} article(s){records} as {fmt} to {report.path}")
+    if str(out) == "-" and fmt not in ("jsonl", "csv"):
+        raise UsageError(f"{fmt} cannot go to stdout; give OUT a path", code="usage:out")
+    with Interrupt() as interrupt:
+        if str(out) == "-":
+            report = export_rows(archive, sys.stdout, fmt, selection, stop=interrupt.stop)
+            click.echo(f"exported {report.articles} article(s) as {fmt} to stdout"
+                       + (" (interrupted: whole rows only)" if report.interrupted else ""), err=True)
+        else:
+            interrupt.on_abort(lambda: _remove(partial_path(out)))
+            with progress_bar() as bar:
+                report = export(archive, out, fmt, selection, progress=bar, stop=interrupt.stop)
+            records = f" in {report.records} WARC records" if fmt == "warc" else ""
+            if report.interrupted:
+                click.echo(f"export interrupted after {report.articles} article(s){records}: "
+                           f"{report.path} not written (an export is whole or absent)")
+            else:
+                click.echo(f"exported {report.articles} article(s){records} as {fmt} to {report.path}")
+    interrupt.exit()
+
+
+def _remove(path: Path) -> None:
+    import shutil
+
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 @cli.command("import")
@@ -119,20 +142,26 @@ def import_cmd(files: tuple[Path, ...], db: Path, sources_path: Path) -> None:
       scraper import site.warc.gz
     """
     from scraper.archive import Archive
+    from scraper.cli.interrupt import Interrupt
     from scraper.progress import progress_bar
     from scraper.tools.warc import import_warcs
 
     conf = settings(db, sources_path)
     sources = load_sources_if_present(sources_path)
     archive = Archive(conf.db, lock_timeout=conf.lock_timeout)
-    with progress_bar() as bar:
-        report = import_warcs(archive, files, sources, max_bytes=conf.max_bytes, progress=bar)
-    outcomes = ", ".join(f"{status} {n}" for status, n in sorted(report.outcomes.items()))
-    click.echo(f"archived {report.archived} page(s) from {report.files} file(s)"
-               + (f" ({outcomes})" if outcomes else ""))
-    if report.skipped:
-        skipped = ", ".join(f"{reason} {n}" for reason, n in sorted(report.skipped.items()))
-        click.echo(f"skipped {sum(report.skipped.values())} response(s): {skipped}")
+    with Interrupt() as interrupt:
+        interrupt.guard(archive)
+        with progress_bar() as bar:
+            report = import_warcs(archive, files, sources, max_bytes=conf.max_bytes, progress=bar,
+                                  stop=interrupt.stop)
+        outcomes = ", ".join(f"{status} {n}" for status, n in sorted(report.outcomes.items()))
+        click.echo(f"archived {report.archived} page(s) from {report.files} file(s)"
+                   + (f" ({outcomes})" if outcomes else "")
+                   + (f" before the interrupt, at record {report.records}" if report.interrupted else ""))
+        if report.skipped:
+            skipped = ", ".join(f"{reason} {n}" for reason, n in sorted(report.skipped.items()))
+            click.echo(f"skipped {sum(report.skipped.values())} response(s): {skipped}")
+    interrupt.exit()
 
 
 @cli.command("stats")

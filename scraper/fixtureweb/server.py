@@ -80,6 +80,7 @@ class Page:
     last_modified: float = 0.0  # epoch seconds
     gzip: bool = True
     validators: bool = True
+    delay: float = 0.0  # seconds to wait before answering (a slow host)
 
 
 @dataclass(frozen=True)
@@ -175,10 +176,12 @@ class FixtureWeb:
         content_type: str | None = None,
         gzip: bool = True,
         validators: bool = True,
+        delay: float = 0.0,
     ) -> str:
         """Publish or replace ``path`` in memory (over any file); returns its URL.
 
-        A ``str`` body is encoded as UTF-8. ``Last-Modified`` becomes now, and always moves
+        A ``str`` body is encoded as UTF-8; ``delay`` makes each answer wait that many seconds
+        (a slow host; :meth:`stop` cuts the wait short). ``Last-Modified`` becomes now, and always moves
         forward by at least one second from the previous version of the path, so a poll with
         ``If-Modified-Since`` sees the change."""
         path = _clean_path(path)
@@ -198,7 +201,7 @@ class FixtureWeb:
             now = float(int(time.time()))
             if previous is not None and previous.last_modified >= now:
                 now = previous.last_modified + 1
-            self._overlay[path] = Page(data, status, hdrs, now, gzip, validators)
+            self._overlay[path] = Page(data, status, hdrs, now, gzip, validators, delay)
         return self.url(path) if self._server is not None else path
 
     def delete(self, path: str) -> None:
@@ -412,6 +415,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if isinstance(page, str):
             self._html(301, "Moved", {"Location": page}, head=head)
+            return
+        if page.delay and self.web._stopping.wait(page.delay):
+            self.close_connection = True
             return
         headers: dict[str, str | None] = {}
         etag = _etag(page.body)

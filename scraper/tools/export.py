@@ -18,8 +18,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -58,9 +59,11 @@ class ExportReport:
     path: str
     articles: int  # articles written (parquet, jsonl, csv) or whose responses were (warc)
     records: int = 0  # WARC records written, warcinfo and metadata included
+    interrupted: bool = False  # stopped early (``stop`` was set); a file OUT was not written
 
 
-def _partial(out: Path) -> Path:
+def partial_path(out: Path) -> Path:
+    """Where ``out`` is written until it is complete (then renamed)."""
     return out.with_name(f".{out.name}.partial-{os.getpid()}")
 
 
@@ -87,8 +90,11 @@ def export(
     selection: Selection | None = None,
     *,
     progress: Progress = QUIET,
+    stop: threading.Event | None = None,
 ) -> ExportReport:
-    """Write the selected articles (or their responses, for WARC) to ``out``."""
+    """Write the selected articles (or their responses, for WARC) to ``out``. Once ``stop`` is
+    set (an interrupt) the export stops between rows and ``out`` is not written (an export is
+    whole or absent); the report says how far it got. Parquet is one statement: it ends."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     selection = selection or Selection()
@@ -98,16 +104,19 @@ def export(
         )
     out = Path(out)
     _check_out(out, fmt)
-    partial = _partial(out)
+    partial = partial_path(out)
     try:
         if fmt == "parquet":
             report = _export_parquet(archive, partial, selection, progress)
         elif fmt == "warc":
             with partial.open("wb") as stream:
-                report = _export_warc(archive, stream, out.name, selection, progress)
+                report = _export_warc(archive, stream, out.name, selection, progress, stop)
         else:
             with partial.open("w", encoding="utf-8", newline="") as text:
-                report = export_rows(archive, text, fmt, selection, progress=progress)
+                report = export_rows(archive, text, fmt, selection, progress=progress, stop=stop)
+        if report.interrupted:
+            partial.unlink()
+            return replace(report, path=str(out))
         if fmt == "parquet" and out.exists():
             out.rmdir()  # empty, checked above
         os.replace(partial, out)
@@ -155,7 +164,7 @@ def _export_parquet(
 
 
 def _article_rows(
-    con: duckdb.DuckDBPyConnection, fmt: str, progress: Progress
+    con: duckdb.DuckDBPyConnection, fmt: str, progress: Progress, stop: threading.Event | None
 ) -> Iterator[tuple[Any, ...]]:
     evidence = EXPORT_COLUMNS.index("paywall_evidence")
     while True:
@@ -163,6 +172,8 @@ def _article_rows(
         if not chunk:
             return
         for row in chunk:
+            if stop is not None and stop.is_set():
+                return
             if fmt == "jsonl" and row[evidence] is not None:  # JSON in JSON, not a string
                 row = (*row[:evidence], json.loads(row[evidence]), *row[evidence + 1 :])
             yield row
@@ -176,8 +187,10 @@ def export_rows(
     selection: Selection | None = None,
     *,
     progress: Progress = QUIET,
+    stop: threading.Event | None = None,
 ) -> ExportReport:
-    """Stream the selected articles to ``stream`` as ``jsonl`` or ``csv`` (render.py)."""
+    """Stream the selected articles to ``stream`` as ``jsonl`` or ``csv`` (render.py); once
+    ``stop`` is set, stop after the row in hand (``interrupted``: the rows so far are whole)."""
     if fmt not in ("jsonl", "csv"):
         raise UsageError(f"export_rows writes jsonl or csv, not {fmt!r}")
     selection = selection or Selection()
@@ -185,14 +198,16 @@ def export_rows(
 
     with archive.connect(read_only=True) as con:
         check_source_in_archive(con, selection.source)
-        progress.start(TASK, total=_count(con, f"SELECT count(*) FROM articles WHERE {where}", params))
+        total = _count(con, f"SELECT count(*) FROM articles WHERE {where}", params)
+        progress.start(TASK, total=total)
         con.execute(
             f"SELECT {', '.join(EXPORT_COLUMNS)} FROM articles WHERE {where} "
             f"ORDER BY {ARTICLE_DATE}, id",
             params,
         )
-        written = render(EXPORT_COLUMNS, _article_rows(con, fmt, progress), fmt, stream)
-    return ExportReport(fmt, getattr(stream, "name", "-"), written)
+        written = render(EXPORT_COLUMNS, _article_rows(con, fmt, progress, stop), fmt, stream)
+    return ExportReport(fmt, getattr(stream, "name", "-"), written, 
+                        interrupted=stop is not None and stop.is_set() and written < total)
 
 
 _WARC_QUERY = """
@@ -227,7 +242,8 @@ def _metadata(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _export_warc(
-    archive: Archive, stream: Any, filename: str, selection: Selection, progress: Progress
+    archive: Archive, stream: Any, filename: str, selection: Selection, progress: Progress,
+    stop: threading.Event | None = None,
 ) -> ExportReport:
     where, params = selection.where("coalesce(a.published_at, a.first_seen_at)", prefix="a.")
     with archive.connect(read_only=True) as con:
@@ -243,10 +259,14 @@ def _export_warc(
         con.execute(_WARC_QUERY.format(where=where), params)
         names = [d[0] for d in con.description or ()]
         articles: set[int] = set()
-        while chunk := con.fetchmany(_CHUNK):
+        interrupted = False
+        while not interrupted and (chunk := con.fetchmany(_CHUNK)):
             for values in chunk:
+                if stop is not None and stop.is_set():
+                    interrupted = True
+                    break
                 row = dict(zip(names, values, strict=True))
                 writer.write_response(stored_response(row), _metadata(row))
                 articles.add(row["article_id"])
                 progress.advance(TASK)
-    return ExportReport("warc", filename, len(articles), writer.records)
+    return ExportReport("warc", filename, len(articles), writer.records, interrupted=interrupted)

@@ -12,6 +12,7 @@ leaves every batch either stored whole or not at all; running it again is harmle
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,7 @@ class ReextractReport:
     counts: dict[str, SourceCounts] = field(default_factory=dict)
     flips: list[AccessFlip] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (url, one-line error)
+    interrupted: bool = False  # stopped early (``stop`` was set): what was extracted is stored
 
     def for_source(self, source: str | None) -> SourceCounts:
         return self.counts.setdefault(source or NO_SOURCE, SourceCounts())
@@ -99,11 +101,14 @@ def reextract(
     *,
     batch_size: int = BATCH_SIZE,
     progress: Progress = QUIET,
+    stop: threading.Event | None = None,
 ) -> ReextractReport:
     """Re-extract the latest stored response of each selected article; see the module doc.
 
     ``selection.source`` keeps one source's articles (it must be declared in ``sources``);
-    ``selection.since``/``until`` compare with the response's fetch time."""
+    ``selection.since``/``until`` compare with the response's fetch time. Once ``stop`` is set
+    (an interrupt), no further article is extracted; those extracted so far are stored and the
+    report says ``interrupted``."""
     selection = selection or Selection()
     if not archive.exists():
         raise ArchiveMissingError(
@@ -133,9 +138,12 @@ def reextract(
     report = ReextractReport()
     progress.start(TASK, total=len(todo))
     for start in range(0, len(todo), max(1, batch_size)):
+        if stop is not None and stop.is_set():
+            break
         batch = todo[start : start + batch_size]
-        _run_batch(archive, sources, batch, report)
+        _run_batch(archive, sources, batch, report, stop)
         progress.advance(TASK, len(batch))
+    report.interrupted = stop is not None and stop.is_set()
     return report
 
 
@@ -153,7 +161,8 @@ def _source_for(name: str | None, url: str, sources: SourceSet | None) -> Source
 
 
 def _run_batch(
-    archive: Archive, sources: SourceSet | None, batch: list[_Target], report: ReextractReport
+    archive: Archive, sources: SourceSet | None, batch: list[_Target], report: ReextractReport,
+    stop: threading.Event | None = None,
 ) -> None:
     def load(con: duckdb.DuckDBPyConnection) -> dict[int, dict[str, Any]]:
         con.execute(_RESPONSES, [[t.response_id for t in batch]])
@@ -164,6 +173,8 @@ def _run_batch(
     captures: list[Capture] = []
     kept: list[_Target] = []
     for target in batch:
+        if stop is not None and stop.is_set():
+            break
         row = responses[target.response_id]
         try:
             result = stored_response(row)

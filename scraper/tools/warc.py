@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
 import zlib
 from collections import Counter
 from collections.abc import Iterable
@@ -144,6 +145,7 @@ class ImportReport:
     archived: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)  # new / updated / unchanged
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> count
+    interrupted: bool = False  # stopped early (``stop`` was set): what was read is archived
 
     def rows(self) -> tuple[list[str], list[tuple[Any, ...]]]:
         """What happened, one row per outcome, for render.py."""
@@ -233,8 +235,11 @@ def import_warcs(
     max_bytes: int = DEFAULT_MAX_BYTES,
     batch_size: int = BATCH_SIZE,
     progress: Progress = QUIET,
+    stop: threading.Event | None = None,
 ) -> ImportReport:
-    """Archive the HTML responses of WARC files (plain or gzip); see the module doc."""
+    """Archive the HTML responses of WARC files (plain or gzip); see the module doc. Once
+    ``stop`` is set (an interrupt), no further record is read; the pages extracted so far are
+    archived and the report says ``interrupted``."""
     paths = list(paths)
     for path in paths:
         if not path.is_file():
@@ -254,10 +259,14 @@ def import_warcs(
 
     progress.start(TASK, total=None)
     for path in paths:
+        if stop is not None and stop.is_set():
+            break
         report.files += 1
         try:
             with path.open("rb") as stream:
                 for record in ArchiveIterator(stream):
+                    if stop is not None and stop.is_set():
+                        break
                     if record.format != "warc":
                         raise ArchiveLoadFailed(f"a {record.format} record where WARC was expected")
                     report.records += 1
@@ -284,4 +293,5 @@ def import_warcs(
             flush()
             raise _unreadable(path, exc, report) from exc
     flush()
+    report.interrupted = stop is not None and stop.is_set()
     return report

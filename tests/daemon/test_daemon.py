@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from scraper.archive import Archive
@@ -79,6 +80,13 @@ def stop(proc: subprocess.Popen[str], bound: float = 15.0) -> float:
     return time.monotonic() - t0
 
 
+def _running(p: psutil.Process) -> bool:
+    try:
+        return p.status() != psutil.STATUS_ZOMBIE  # a zombie is dead, waiting to be reaped
+    except psutil.NoSuchProcess:
+        return False
+
+
 def check_once(db: Path, expected: int) -> None:
     assert count(db, "SELECT count(*) FROM articles") == expected
     assert count(db, "SELECT count(DISTINCT canonical_url) FROM articles") == expected
@@ -143,8 +151,15 @@ def test_kill_9_mid_ingestion_then_restart(web: FixtureWeb, tmp_path: Path) -> N
     try:
         assert wait_for(lambda: count(db) >= 3, 40)
     finally:
+        helpers = psutil.Process(proc.pid).children(recursive=True)  # fork server, workers…
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+    # they follow the daemon (none is left running forever)
+    _gone, alive = psutil.wait_procs(helpers, timeout=10)
+    alive = [p for p in alive if _running(p)]
+    for p in alive:
+        p.kill()
+    assert helpers and not alive, [" ".join(p.cmdline())[:100] for p in alive]
     first = count(db)
     expected = len(ids) + 3 + 2  # published + developpez index page + dailyledger
     assert 0 < first < expected

@@ -1,5 +1,6 @@
 """Crash safety: the daemon is killed with SIGKILL at random (seeded) moments while it ingests;
 after every kill the archive opens, passes the integrity check (no partial row, no duplicate),
+no process of the killed daemon survives it (its extraction workers and their fork server),
 and in the end every article the fixture web publishes is archived exactly once."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import psutil
 import pytest
 
 from scraper.faults import check_archive
@@ -80,6 +82,39 @@ def versions(db: Path) -> tuple[int, int]:
         con.close()
 
 
+def extracted(log: Path, offset: int) -> int:
+    """Article pages a daemon run has extracted so far: its "fetched" lines in the log."""
+    with log.open("rb") as fh:
+        fh.seek(offset)
+        return sum(1 for line in fh if b" fetched " in line)
+
+
+def group(pgid: int) -> list[psutil.Process]:
+    """Live processes of the process group ``pgid`` (zombies waiting to be reaped are dead)."""
+    found = []
+    for p in psutil.process_iter(["status"]):
+        try:
+            if os.getpgid(p.pid) == pgid and p.info["status"] != psutil.STATUS_ZOMBIE:
+                found.append(p)
+        except (ProcessLookupError, psutil.Error):
+            continue
+    return found
+
+
+def survivors(pgid: int, timeout: float = 10.0) -> list[str]:
+    """What of the group is still alive ``timeout`` seconds after its leader was killed."""
+    end = time.monotonic() + timeout
+    while (alive := group(pgid)) and time.monotonic() < end:
+        time.sleep(0.1)
+    out = []
+    for p in alive:
+        try:
+            out.append(f"{p.pid} {' '.join(p.cmdline())[:100]}")
+        except psutil.Error:
+            continue
+    return out
+
+
 def test_sigkill_during_ingestion_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None:
     rng = random.Random(SEED)
     db = tmp_path / "crash.duckdb"
@@ -92,35 +127,45 @@ def test_sigkill_during_ingestion_loses_nothing_and_duplicates_nothing(tmp_path:
         sources.write_text(sources_yaml(web), encoding="utf-8")
         check = run_cli(["sources", "check", "--sources", str(sources)])
         assert check.returncode == 0, check.stderr
-        kills = feed_hits = 0
+        kills = feed_hits = max_helpers = 0
         progress: list[tuple[int, int]] = []  # (articles, versions) after each kill
         started = time.monotonic()
-        while kills < KILLS and time.monotonic() - started < 75:
+        while kills < KILLS and time.monotonic() - started < 90:
+            errors.flush()
+            run_start = log.stat().st_size
             proc = subprocess.Popen(
-                [sys.executable, "-m", "scraper", "daemon", "--sources", str(sources), "--db", str(db),
+                [sys.executable, "-m", "scraper", "-v", "daemon", "--sources", str(sources), "--db", str(db),
                  "--batch-size", str(rng.choice([1, 2, 5]))],
                 env=env, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
-            # kill at a random moment while the daemon ingests: once it has fetched a random
-            # number of article pages in this run (startup time varies with the machine's load),
-            # plus a random delay, so kills land before, during and after its writes
+            # kill at a random moment while the daemon ingests: once it has extracted a random
+            # number of article pages in this run (its "fetched" log lines: start-up and the
+            # worker processes' start vary with the machine's load), plus a random delay, so
+            # kills land before, during and after its writes
             deadline = time.monotonic() + 20
             while web.hits("/crash/feed.xml") <= feed_hits and time.monotonic() < deadline:
                 time.sleep(0.02)
             feed_hits = web.hits("/crash/feed.xml")
-            wanted = article_hits(web) + rng.randint(1, 6)
-            deadline = time.monotonic() + 8
-            while article_hits(web) < wanted and time.monotonic() < deadline:
+            wanted = rng.randint(1, 6)
+            deadline = time.monotonic() + 15
+            while extracted(log, run_start) < wanted and time.monotonic() < deadline:
                 time.sleep(0.02)
             time.sleep(rng.uniform(0.0, 1.5))
-            os.killpg(proc.pid, signal.SIGKILL)  # the daemon and its extraction workers
+            helpers = len(group(proc.pid)) - 1  # fork server, workers, resource tracker
+            proc.kill()  # the daemon alone, as the OOM killer would: its helpers must follow it
             proc.wait(timeout=10)
             kills += 1
+            left = survivors(proc.pid)
+            if left:
+                os.killpg(proc.pid, signal.SIGKILL)
+            assert not left, f"after kill {kills}, of {helpers} helper process(es): {left}"
+            max_helpers = max(max_helpers, helpers)
             if db.exists():
                 assert check_archive(db) == {}, f"after kill {kills}"
                 progress.append(versions(db))
             # keep the crashes inside ingestion: publish new articles so the next run has work
             urls = publish(web, len(urls), NEW_PER_KILL)
         assert kills >= 8
+        assert max_helpers >= 2  # some kills found extraction workers running
         print("articles, versions after each kill:", progress)
         # some kills landed in the middle of ingestion, not only before or after it
         assert any(0 < a < len(urls) for a, _ in progress) and len(set(progress)) > 2
