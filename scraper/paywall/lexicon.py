@@ -308,12 +308,12 @@ def matcher() -> Matcher:
 def reads_as_notice(concepts: frozenset[str]) -> bool:
     """The vocabulary's own test of a block: it asks for access (subscribe, register, sign in,
     unlock) AND withholds something (continue, the rest, exclusive) or sells access to this
-    content (unlock + article, offer or subscription), and is no newsletter, donation, comment
-    or cookie promo. The verdict's fitted model weighs the same concepts with
+    content (unlock + article), and is no newsletter, donation, comment or cookie promo. The verdict's fitted model weighs the same concepts with
     structure; this rule is what each language file's ``cases`` are checked against."""
     if not concepts.isdisjoint(NEGATIVE) or concepts.isdisjoint(ACCESS):
         return False
     if not concepts.isdisjoint(GATE):
         return True
-    # "Unlock this article", "subscribe for unlimited access": access to *this* content is sold.
-    return "unlock" in concepts and not concepts.isdisjoint(("article", "offer", "subscribe", "register"))
+    # "Unlock this article": access to *this* content is sold ("digital access: 3 months for
+    # 1 zł" alone is a promo).
+    return "unlock" in concepts and "article" in concepts

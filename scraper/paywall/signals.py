@@ -164,6 +164,17 @@ def hidden_body(ev: Evidence) -> Iterable[Signal]:
         yield Signal("dom:hidden-body", f"{h.how} {box_markup.box_name(h.node)}: {h.words} words")
 
 
+LONG_BODY_WORDS = 600  # a teaser this long is rare: with a wall box, the wall is often drawn
+
+
+@signal("body:long")
+def long_body(ev: Evidence) -> Iterable[Signal]:
+    """The visible body is long: evidence against a cut copy (a wall box over a long body is
+    usually drawn by the browser over the whole text)."""
+    if ev.body_words >= LONG_BODY_WORDS:
+        yield Signal("body:long", f"{ev.body_words} words")
+
+
 @signal("haspart")
 def haspart(ev: Evidence) -> Iterable[Signal]:
     return haspart_signals(ev.doc, ev.body_words)
