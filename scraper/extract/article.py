@@ -162,7 +162,7 @@ def article_letters(text: str, doc: Document | None = None, *names: str | None) 
     of ``names`` (title, site name): what is left of a page once its navigation is set aside.
     A text of more than ``_LINK_CHECK_WORDS`` words is counted whole."""
     letters = sum(1 for ch in text if ch.isalpha())
-    if doc is None or letters < MIN_ARTICLE_LETTERS or len(text.split()) > _LINK_CHECK_WORDS:
+    if doc is None or not letters or len(text.split()) > _LINK_CHECK_WORDS:
         return letters
     labels = {_squash(name) for name in names if name}
     labels.update(_squash(node.text(deep=True) or "") for node in doc.css("a"))

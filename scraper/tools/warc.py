@@ -160,7 +160,7 @@ class Refused:
 
     path: Path
     offset: int  # of the record (of its gzip member in a .warc.gz), as `warcio extract` takes it
-    reason: str  # cut-short | block-digest | payload-digest | no-length
+    reason: str  # cut-short | bad-length | block-digest | payload-digest
     url: str | None = None
 
 
@@ -223,12 +223,19 @@ def digest_matches(label: str, data: bytes) -> bool | None:
                      base64.urlsafe_b64encode(digest).decode("ascii").rstrip("="))
 
 
+def _declared_length(record: Any) -> int:
+    """The record's Content-Length; _Refuse when it is missing or not a number (warcio reads
+    such a record as empty: a header block cut inside that line, for one)."""
+    value = (record.rec_headers.get_header("Content-Length") or "").strip()
+    if not value.isdigit():
+        raise _Refuse("bad-length")
+    return int(value)
+
+
 def _read_through(record: Any) -> None:
     """Read a record we do not import to its end: _Refuse when it is shorter than its
     Content-Length (the file is cut short, even if in a request or metadata record)."""
-    length = record.length
-    if length is None:
-        raise _Refuse("no-length")
+    length = _declared_length(record)
     got = 0
     while got < length:
         chunk = record.raw_stream.read(min(length - got, 1 << 16))
@@ -240,9 +247,7 @@ def _read_through(record: Any) -> None:
 def _read_block(record: Any, limit: int) -> bytes:
     """The record's whole block (HTTP headers and payload, as stored), checked against its
     Content-Length and WARC-Block-Digest; _Refuse when damaged, _Skip when too large to read."""
-    length = record.length
-    if length is None:
-        raise _Refuse("no-length")
+    length = _declared_length(record)
     if length > limit + _BLOCK_ALLOWANCE:
         raise _Skip("too-large")
     parts: list[bytes] = []
@@ -461,30 +466,58 @@ def import_warcs(
     progress.start(TASK, total=None)
     for path in paths:
         report.files += 1
+        end = 0  # where the last whole record ends
         try:
             with path.open("rb") as stream:
                 # each block is read whole, checked, then parsed (not parsed by warcio as it reads)
                 records = ArchiveIterator(stream, no_record_parse=True)
-                end = 0
                 for record in records:
                     take(path, records, record)
                     end = int(records.get_record_offset()) + int(records.get_record_length())
-            if _trailing_bytes(path, end):
+            start = _tail_start(path, end)
+            if start is not None:
                 # bytes after the last whole record that make no record: a gzip member cut
-                # before its first block, or a record cut inside its first line
-                report.refuse(Refused(path, end, "cut-short"))
-        except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as exc:
+                # before its first block decompressed
+                report.refuse(Refused(path, start, "cut-short"))
+        except ArchiveLoadFailed as exc:
+            start = _tail_start(path, end) if end else None
+            if start is not None and _cut_in_first_line(path, start):  # "WARC/1" then the end
+                report.refuse(Refused(path, start, "cut-short"))
+                continue
+            flush()
+            raise _unreadable(path, exc, report) from exc
+        except (OSError, EOFError, zlib.error, ValueError) as exc:
             flush()
             raise _unreadable(path, exc, report) from exc
     flush()
     return report
 
 
-def _trailing_bytes(path: Path, end: int) -> bool:
-    """Whether ``path`` holds more than blank lines after offset ``end``."""
+def _tail_start(path: Path, end: int) -> int | None:
+    """Where something other than blank lines starts after offset ``end`` (the end of the last
+    whole record), or None when nothing does."""
     with path.open("rb") as raw:
         raw.seek(end)
+        at = end
         while chunk := raw.read(1 << 16):
-            if chunk.strip(b"\r\n"):
-                return True
-    return False
+            rest = chunk.lstrip(b"\r\n")
+            if rest:
+                return at + len(chunk) - len(rest)
+            at += len(chunk)
+    return None
+
+
+def _cut_in_first_line(path: Path, start: int) -> bool:
+    """Whether all from offset ``start`` to the end of the file is the start of a record's
+    first line (``WARC/1.0`` cut short), plain or in a gzip member."""
+    with path.open("rb") as raw:
+        raw.seek(start)
+        tail = raw.read(4096)
+        if raw.read(1):
+            return False
+    if tail.startswith(b"\x1f\x8b"):
+        try:
+            tail = zlib.decompressobj(wbits=31).decompress(tail).lstrip(b"\r\n")
+        except zlib.error:
+            return False
+    return b"\n" not in tail and b"WARC/1.0".startswith(tail[:8])
