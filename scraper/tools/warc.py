@@ -232,33 +232,35 @@ def _declared_length(record: Any) -> int:
     return int(value)
 
 
-def _read_through(record: Any) -> None:
-    """Read a record we do not import to its end: _Refuse when it is shorter than its
-    Content-Length (the file is cut short, even if in a request or metadata record)."""
-    length = _declared_length(record)
-    got = 0
-    while got < length:
-        chunk = record.raw_stream.read(min(length - got, 1 << 16))
-        if not chunk:
-            raise _Refuse("cut-short")
-        got += len(chunk)
-
-
-def _read_block(record: Any, limit: int) -> bytes:
-    """The record's whole block (HTTP headers and payload, as stored), checked against its
-    Content-Length and WARC-Block-Digest; _Refuse when damaged, _Skip when too large to read."""
-    length = _declared_length(record)
-    if length > limit + _BLOCK_ALLOWANCE:
-        raise _Skip("too-large")
+def _read(record: Any, length: int, *, keep: bool) -> bytes:
+    """Read the record's ``length`` bytes (kept or not); _Refuse when the file ends first."""
     parts: list[bytes] = []
     got = 0
     while got < length:
         chunk = record.raw_stream.read(min(length - got, 1 << 16))
         if not chunk:
             raise _Refuse("cut-short")
-        parts.append(chunk)
+        if keep:
+            parts.append(chunk)
         got += len(chunk)
-    block = b"".join(parts)
+    return b"".join(parts)
+
+
+def _read_through(record: Any) -> None:
+    """Read a record we do not import to its end: _Refuse when it is shorter than its
+    Content-Length (the file is cut short, even if in a request or metadata record)."""
+    _read(record, _declared_length(record), keep=False)
+
+
+def _read_block(record: Any, limit: int) -> bytes:
+    """The record's whole block (HTTP headers and payload, as stored), checked against its
+    Content-Length and WARC-Block-Digest; _Refuse when damaged, _Skip when too large to keep
+    (read through, not into memory)."""
+    length = _declared_length(record)
+    if length > limit + _BLOCK_ALLOWANCE:
+        _read(record, length, keep=False)
+        raise _Skip("too-large")
+    block = _read(record, length, keep=True)
     label = record.rec_headers.get_header("WARC-Block-Digest")
     if label and digest_matches(label, block) is False:
         raise _Refuse("block-digest")

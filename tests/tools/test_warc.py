@@ -419,3 +419,14 @@ def test_import_skips_what_is_not_an_article(
         ("https://www.developpez.com/index/rss", "developpez", "not-article",
          "does not match the article_url patterns of source developpez"),
     ]
+
+
+def test_a_record_too_large_to_keep_is_skipped_whole_and_refused_cut(tmp_path: Path) -> None:
+    big = b"<html><body>" + b"<p>filler paragraph of a very long page</p>\n" * 30_000 + b"</body></html>"
+    warc = tmp_path / "big.warc"
+    write_response(warc, PAGES[4][1], http("200 OK", [("Content-Type", "text/html")], big), {})
+    whole = import_warcs(Archive(tmp_path / "a.duckdb"), [warc], None, max_bytes=1000)
+    assert (dict(whole.skipped), dict(whole.refused)) == ({"too-large": 1}, {})
+    warc.write_bytes(warc.read_bytes()[:-5000])
+    cut = import_warcs(Archive(tmp_path / "b.duckdb"), [warc], None, max_bytes=1000)
+    assert (dict(cut.skipped), dict(cut.refused)) == ({}, {"cut-short": 1})
