@@ -390,9 +390,11 @@ def _check_warc(path: Path) -> None:
 
 def _unreadable(path: Path, exc: BaseException, report: ImportReport) -> UsageError:
     detail = " ".join(str(exc).split()) or type(exc).__name__
+    refused = sum(report.refused.values())
+    also = f", {refused} damaged record(s) refused" if refused else ""
     return UsageError(
         f"cannot read WARC file {path}: {detail[:200]}; {report.archived} page(s) archived "
-        f"before it stopped, each batch whole (run the import again once the file is fixed)",
+        f"before it stopped{also}, each batch whole (run the import again once the file is fixed)",
         code="warc:unreadable",
     )
 
