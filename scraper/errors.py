@@ -9,6 +9,8 @@
     │   ├── BlockedURLError           exit 3   refused by policy: robots.txt, SSRF, bad scheme
     │   └── HTTPStatusError           exit 4   the server answered 4xx/5xx (after retries)
     ├── ContentError                  exit 5   the response is not an HTML article (PDF, image…)
+    │                                          or has no article text (extract:no-article);
+    │                                          `import`: WARC records refused as damaged
     ├── ArchiveError                  exit 6   the archive cannot be opened or written
     │   ├── ArchiveMissingError       exit 6   no archive at that path (read commands)
     │   └── ArchiveLockedError        exit 6   another process holds the write lock too long

@@ -10,7 +10,8 @@ links to the fault, as ``scraper poll``; fetch + ``parse_feed`` / ``collect_site
 
 - ``survived``: nothing escaped but a ScraperError, it ended within its time bound, and the
   archive passed :func:`check_archive` afterwards;
-- ``recorded``: the ``fetches.error`` codes of the fault's URL (or what became of it);
+- ``recorded``: the ``fetches.error`` codes of the fault's URL (or what became of it); for a
+  damaged WARC (``scraper import``), why its record was refused (``warc:cut-short``…);
 - ``lost``: good articles (and faults that recover, such as a burst of 503) not archived;
 - ``duplicates``: duplicate or partial rows found by :func:`check_archive`.
 
@@ -77,7 +78,7 @@ TIMEOUT_FAULTS = (
 class Fault:
     name: str
     path: str  # on the fixture web
-    kind: str = "page"  # page | poll | internal | feed | sitemap | robots
+    kind: str = "page"  # page | poll | internal | feed | sitemap | robots | warc
     expect_article: bool = False  # the fault recovers: its page must be archived too
     expect: tuple[str, ...] = ()  # one of these error codes must be recorded
     overrides: dict[str, Any] = field(default_factory=dict)  # Settings fields for this fault
@@ -120,14 +121,18 @@ FAULTS: tuple[Fault, ...] = (
     Fault("binary as text/html", "/_/binary", expect=("content:not-html",)),
     Fault("invalid UTF-8", "/_/badutf8", expect_article=True),
     Fault("HTML nested 100k deep", "/_/nested?depth=100000", expect=("content:too-deep",)),
-    Fault("malformed HTML", "/_/malformed", expect_article=True),
-    Fault("empty page", "/_/empty", expect_article=True),
+    Fault("malformed HTML", "/_/malformed", expect=("extract:no-article",)),  # parsed; no article text
+    Fault("empty page", "/_/empty", expect=("extract:no-article",)),
     Fault("feed that is not XML", "/_/notxml", kind="feed", expect=("feed:malformed",)),
     Fault("feed: billion laughs", "/_/laughs", kind="feed", expect=("xml:entity",)),
     Fault("feed: external entity", "/_/xxe", kind="feed", expect=("xml:entity",)),
     Fault("feed with 50,000 entries", "/_/bigfeed?n=50000", kind="feed", time_limit=40.0),
     Fault("sitemap: external entity", "/_/xxe?kind=sitemap", kind="sitemap", expect=("xml:entity",)),
     Fault("sitemap index -> itself", "/_/selfindex", kind="sitemap"),
+    Fault("WARC cut short (.warc)", "/faults-warc/cut/", kind="warc", expect=("warc:cut-short",)),
+    Fault("WARC cut short (.warc.gz)", "/faults-warc/cut-gz/", kind="warc", expect=("warc:cut-short",)),
+    Fault("WARC record with a wrong digest", "/faults-warc/digest/", kind="warc",
+          expect=("warc:block-digest", "warc:payload-digest")),
     Fault("robots.txt of 16 MB (first 512 KiB parsed)", "huge", kind="robots"),
     Fault("binary robots.txt", "binary", kind="robots"),
 )
@@ -367,10 +372,46 @@ class _Runner:
         finally:
             self.web.delete("/robots.txt")
 
+    def run_warc(self, fault: Fault, url: str, settings: Settings) -> str:
+        """``scraper import`` of a WARC holding a whole article, then the fault's page damaged
+        (cut short, or one byte changed under its digests): the first is archived, the other
+        refused. The refusal reasons stand for the fetch errors of the other kinds."""
+        from io import BytesIO
+
+        from warcio.warcwriter import WARCWriter
+
+        from scraper.tools.warc import import_warcs
+
+        gz = fault.path.endswith("-gz/")
+        warc = self.archive.path.parent / f"fault{'.warc.gz' if gz else '.warc'}"
+        offsets = []
+        with warc.open("wb") as fh:
+            writer = WARCWriter(fh, gzip=gz, warc_version="1.0")
+            for page_url, title in ((self.web.url(fault.path + "intact/"), "Whole"), (url, "Damaged")):
+                body = hostile.article_html(f"{title} WARC record", slug=title.lower()).encode()
+                raw = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + body
+                offsets.append(fh.tell())
+                writer.write_record(writer.create_warc_record(
+                    page_url, "response", payload=BytesIO(raw), length=len(raw),
+                    warc_headers_dict={"WARC-Date": "2025-01-02T03:04:05Z"}))
+        data = bytearray(warc.read_bytes())
+        if "digest" in fault.path:
+            at = data.index(b"<p>", offsets[1])
+            data[at:at + 3] = b"<b>"  # the same length: only the digests can tell
+        else:
+            del data[len(data) - 200:]  # cut in the body of the second record
+        warc.write_bytes(bytes(data))
+        report = import_warcs(self.archive, [warc], None)
+        self.refusals = [f"warc:{r.reason}" for r in report.first_refused]
+        return f"import: {report.archived} archived, {sum(report.refused.values())} refused"
+
     def run(self, fault: Fault) -> FaultRow:
         settings = replace(self.settings, **fault.overrides)
         before, after = self.good_url("before"), self.good_url("after")
         expected = {before, after}
+        self.refusals: list[str] = []
+        if fault.kind == "warc":
+            expected.add(self.web.url(fault.path + "intact/"))  # the whole record before the damage
         if fault.kind == "robots":
             url = self.web.url(f"/faults-robots/{fault.path}/page/")
             recorded_url = self.web.url("/robots.txt")
@@ -399,7 +440,7 @@ class _Runner:
         try:
             problems = check_archive(self.archive.path)
             archived = archived_urls(self.archive.path)
-            errors = recorded_errors(self.archive.path, recorded_url, since)
+            errors = recorded_errors(self.archive.path, recorded_url, since) + self.refusals
         except duckdb.Error as exc:
             return FaultRow(fault.name, False, "-", len(expected), 0, seconds,
                             f"archive does not open: {exc}")
@@ -411,6 +452,8 @@ class _Runner:
             survived, note = False, f"expected {' or '.join(fault.expect)} in fetches " + note
         if fault.kind in ("page", "poll", "internal") and not errors and url not in archived:
             survived, note = False, "nothing recorded " + note
+        if fault.kind == "warc" and url in archived:
+            survived, note = False, "the damaged record was archived " + note
         return FaultRow(fault.name, survived, recorded, lost, sum(problems.values()), seconds,
                         note.strip() or ", ".join(problems))
 

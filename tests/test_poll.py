@@ -238,3 +238,23 @@ def test_writer_thread_coalesces_batches_and_waits_only_for_the_final_one(tmp_pa
         buf.close()
     assert writes == 2
     assert q(db, "SELECT count(*) FROM skips") == [(6,)]
+
+
+@pytest.mark.parametrize("workers", [False, True], ids=["in-process", "worker-processes"])
+def test_a_listed_page_without_article_text_is_an_error_not_an_article(
+    web: FixtureWeb, tmp_path: Path, workers: bool
+) -> None:
+    db = tmp_path / "a.duckdb"
+    empty = "/developpez/actu/365001/une-page-vide/"
+    web.put(empty, "<html><head><title>Developpez</title></head><body><nav><a href='/'>Accueil</a>"
+                   "</nav></body></html>", content_type="text/html; charset=utf-8")
+    rss = (SITES_ROOT / "developpez/index/rss").read_bytes()
+    item = (f"<item><title>Vide</title><link>{empty}</link><guid isPermaLink=\"false\">365001</guid>"
+            "</item>\n</channel>").encode()
+    web.put("/developpez/index/rss", rss.replace(b"</channel>", item),
+            content_type="application/rss+xml; charset=iso-8859-1")
+    opts = {"process_threshold": 1, "processes": 2} if workers else {}
+    rows = poll(db, sources(web), **opts)
+    assert (rows["developpez"]["new"], rows["developpez"]["errors"]) == (3, 1)
+    assert q(db, f"SELECT count(*) FROM articles WHERE url LIKE '%{empty}'") == [(0,)]
+    assert q(db, f"SELECT error FROM fetches WHERE url LIKE '%{empty}'") == [("extract:no-article",)]

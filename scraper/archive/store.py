@@ -12,8 +12,9 @@ Storing a capture (:func:`store_captures` works in batches, :func:`store_capture
 - not found: a new ``articles`` row and its version 1 in ``article_versions``;
 - found, and the normalised text (:func:`content_hash`) or ``access`` changed: a new version
   row, and ``articles`` shows the latest -> ``updated``;
-- found, same text and access: no version row; ``fetched_at`` and the descriptive metadata
-  (title, authors, dates, extractor, rules version…) are refreshed -> ``unchanged``;
+- found, same text and access: no version row; ``fetched_at``, the descriptive metadata
+  (title, authors, dates…) and the whole verdict (declared, confidence, signals, evidence,
+  notice, extractor, rules version: all of them, never some) are refreshed -> ``unchanged``;
 - the raw response is stored (zlib-compressed) unless its body is byte-identical to the
   response the article already points to.
 
@@ -137,20 +138,24 @@ _META_COLUMNS: tuple[tuple[str, str], ...] = (
     ("description", "VARCHAR"),
     ("image", "VARCHAR"),
     ("site_name", "VARCHAR"),
+    ("encoding", "VARCHAR"),
+)
+# The verdict on the text, besides ``access``: written together on every store, so a row never
+# shows one fetch's extractor or confidence beside another fetch's signals or notice
+_VERDICT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("paywall_declared", "BOOLEAN"),
     ("paywall_confidence", "DOUBLE"),
+    ("paywall_signals", "VARCHAR[]"),
+    ("paywall_notice", "VARCHAR"),
     ("paywall_evidence", "JSON"),
     ("paywall_model", "VARCHAR"),
     ("extractor", "VARCHAR"),
     ("rules_version", "VARCHAR"),
-    ("encoding", "VARCHAR"),
 )
 _CONTENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("text", "VARCHAR"),
     ("word_count", "INTEGER"),
     ("access", "VARCHAR"),
-    ("paywall_signals", "VARCHAR[]"),
-    ("paywall_notice", "VARCHAR"),
     ("content_hash", "VARCHAR"),
 )
 _STATE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -166,13 +171,15 @@ ARTICLE_INSERT_COLUMNS = (
     (("id", "BIGINT"), ("url", "VARCHAR"), ("first_seen_at", "TIMESTAMPTZ"))
     + _STATE_COLUMNS
     + _META_COLUMNS
+    + _VERDICT_COLUMNS
     + _CONTENT_COLUMNS
     + _REVISION_COLUMNS
 )
 _FULL_UPDATE_COLUMNS = (
-    (("id", "BIGINT"),) + _STATE_COLUMNS + _META_COLUMNS + _CONTENT_COLUMNS + _REVISION_COLUMNS
+    (("id", "BIGINT"),) + _STATE_COLUMNS + _META_COLUMNS + _VERDICT_COLUMNS + _CONTENT_COLUMNS
+    + _REVISION_COLUMNS
 )
-_META_UPDATE_COLUMNS = (("id", "BIGINT"),) + _STATE_COLUMNS + _META_COLUMNS
+_META_UPDATE_COLUMNS = (("id", "BIGINT"),) + _STATE_COLUMNS + _META_COLUMNS + _VERDICT_COLUMNS
 
 VERSION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("article_id", "BIGINT"),
@@ -461,7 +468,7 @@ def store_captures(
         # a capture older than what is stored never moves fetched_at backwards
         if rec["fetched_at"] is None or p.fetched_at > rec["fetched_at"]:
             rec["fetched_at"] = p.fetched_at
-        for name, _ in _META_COLUMNS:
+        for name, _ in _META_COLUMNS + _VERDICT_COLUMNS:
             rec[name] = values[name]
         rec["touched"] = True
         if changed:

@@ -134,7 +134,10 @@ def import_cmd(files: tuple[Path, ...], db: Path, sources_path: Path) -> None:
 
     Each 200 text/html response record goes through the same extraction and paywall verdict
     as a fetch, with its original URL (WARC-Target-URI) and date (WARC-Date), matched to a
-    source by URL. Other responses are skipped and counted.
+    source by URL. Other responses are skipped and counted; a page on a source's domain that
+    its article_url patterns do not match, or a home page, is skipped as not-article. A damaged
+    record (shorter than its Content-Length, or a WARC digest that does not match) is refused:
+    the others are archived, and the command ends with exit 5.
 
     \b
     Example:
@@ -143,6 +146,7 @@ def import_cmd(files: tuple[Path, ...], db: Path, sources_path: Path) -> None:
     """
     from scraper.archive import Archive
     from scraper.cli.interrupt import Interrupt
+    from scraper.errors import ContentError
     from scraper.progress import progress_bar
     from scraper.tools.warc import import_warcs
 
@@ -162,6 +166,16 @@ def import_cmd(files: tuple[Path, ...], db: Path, sources_path: Path) -> None:
             skipped = ", ".join(f"{reason} {n}" for reason, n in sorted(report.skipped.items()))
             click.echo(f"skipped {sum(report.skipped.values())} response(s): {skipped}")
     interrupt.exit()
+    if report.refused:
+        reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(report.refused.items()))
+        where = ", ".join(f"{r.path} offset {r.offset}" for r in report.first_refused)
+        more = "…" if sum(report.refused.values()) > len(report.first_refused) else ""
+        raise ContentError(
+            f"refused {sum(report.refused.values())} damaged WARC record(s) ({reasons}) at "
+            f"{where}{more}; they are not archived (the other records are); import a complete "
+            "copy of the file to archive them",
+            code="warc:damaged",
+        )
 
 
 @cli.command("stats")

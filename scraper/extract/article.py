@@ -3,9 +3,18 @@
     bytes --decode_html--> str --parse_document--> Document --extract_metadata--> Metadata
                                                             --extract_body-----> Body
           Document + Body.text --paywall.verdict.assess--> verdict, text without the notice
+          verdict full + under MIN_ARTICLE_LETTERS of text --> ContentError extract:no-article
 
 The page is decoded once (WHATWG order, see :mod:`scraper.decode`) and parsed once; metadata,
 source rules and paywall signals all read the same :class:`Document`.
+
+Only articles are articles: a page the paywall verdict calls ``full`` whose text, once the lines
+that are only a link's text or the page's title are set aside, holds fewer than
+``MIN_ARTICLE_LETTERS`` letters (an empty page, a home page or menu that is all headlines and
+links) raises :class:`~scraper.errors.ContentError` ``extract:no-article`` rather than becoming
+a ``full`` article with no text. Letters, not words, because Chinese and Japanese are written
+without spaces (a 1,100-character Japanese article is 11 "words"). A ``truncated`` or ``locked``
+page keeps its verdict however short its text: a paywall may leave nothing but a notice.
 """
 
 from __future__ import annotations
@@ -21,7 +30,17 @@ from scraper.extract.metadata import Metadata, extract_metadata, parse_date
 from scraper.models import Article, SourceRules
 from scraper.paywall.verdict import assess
 
-__all__ = ["extract_article", "sniff_not_html"]
+__all__ = ["MIN_ARTICLE_LETTERS", "NO_ARTICLE_CODE", "article_letters", "extract_article",
+           "sniff_not_html"]
+
+NO_ARTICLE_CODE = "extract:no-article"
+# About 10 English words. The shortest real pages of ../shared/corpora (trafilatura's evaluation
+# set: a 10-word Instagram post page, 19-27-word blog notes) have 75+ letters; empty and
+# navigation-only pages have 0-20 once link lines are set aside.
+MIN_ARTICLE_LETTERS = 50
+# texts longer than this are articles without looking at the page's links (keeps the check off
+# the hot path: only short texts pay for collecting the page's link texts)
+_LINK_CHECK_WORDS = 300
 
 # Magic numbers of formats that are never an HTML article.
 _MAGIC = (
@@ -103,6 +122,16 @@ def extract_article(
         doc, body.text, rules=rules, description=meta.description, body_node=body.node
     )
     text = _final_text(text)
+    if verdict.access == "full":
+        letters = article_letters(text, doc, meta.title, meta.site_name)
+        if letters < MIN_ARTICLE_LETTERS:
+            where = f" at {url}" if url else ""
+            raise ContentError(
+                f"no article text{where}: {letters} letter(s) outside links and the title "
+                f"(an article has at least {MIN_ARTICLE_LETTERS}); an empty page, a home page or "
+                "an index is not archived",
+                code=NO_ARTICLE_CODE,
+            )
     return Article(
         text=text,
         title=meta.title,
@@ -128,6 +157,27 @@ def extract_article(
         rules_version=body.rules_version,
         encoding=decoded.encoding,
     )
+
+
+def article_letters(text: str, doc: Document | None = None, *names: str | None) -> int:
+    """Letters of ``text`` outside lines that are only the text of one of ``doc``'s links or one
+    of ``names`` (title, site name): what is left of a page once its navigation is set aside.
+    A text of more than ``_LINK_CHECK_WORDS`` words is counted whole."""
+    letters = sum(1 for ch in text if ch.isalpha())
+    if doc is None or not letters or len(text.split()) > _LINK_CHECK_WORDS:
+        return letters
+    labels = {_squash(name) for name in names if name}
+    labels.update(_squash(node.text(deep=True) or "") for node in doc.css("a"))
+    labels.discard("")
+    return sum(
+        sum(1 for ch in line if ch.isalpha())
+        for line in text.splitlines()
+        if _squash(line) not in labels
+    )
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def _final_text(text: str) -> str:

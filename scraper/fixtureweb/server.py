@@ -402,8 +402,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _html(self, status: int, title: str, extra: Mapping[str, str | None] | None = None,
               *, head: bool = False) -> None:
+        # a 200 is an article (a heading alone is no article text: extract:no-article)
+        text = (f"<p>{title}: this page stands for a news article, with a few ordinary sentences "
+                "of text for the extractor to keep.</p>") if status == 200 else ""
         body = (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>"
-                f"<body><h1>{title}</h1></body></html>\n").encode()
+                f"<body><h1>{title}</h1>{text}</body></html>\n").encode()
         headers: dict[str, str | None] = {"Content-Type": "text/html; charset=utf-8"}
         headers.update(extra or {})
         self._send(status, body, headers, head=head)

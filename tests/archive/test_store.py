@@ -105,6 +105,47 @@ def test_same_text_is_unchanged_and_adds_no_version(
     assert count("responses") == 1  # same body: not stored twice
 
 
+VERDICT_FIELDS = ("access", "paywall_declared", "paywall_confidence", "paywall_signals",
+                  "paywall_notice", "paywall_evidence", "extractor", "rules_version")
+
+
+def _with_verdict(capture: Capture, **fields: object) -> Capture:
+    from dataclasses import replace
+
+    return replace(capture, article=replace(capture.article, **fields))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("one_batch", [False, True], ids=["two-writes", "one-batch"])
+def test_unchanged_text_takes_the_whole_new_verdict(
+    archive: Archive, make_capture: MakeCapture, count: Count, one_batch: bool
+) -> None:
+    from scraper.models import Signal
+
+    old = _with_verdict(
+        make_capture("Le même texte.", access="truncated"), paywall_declared=True,
+        paywall_confidence=1.0, extractor="rules:developpez", rules_version="1",
+        paywall_evidence=(Signal("notice:fr:reste-x-pourcent", "57%", 0.9),))
+    new = _with_verdict(
+        make_capture("Le  même texte.", access="truncated"), paywall_declared=None,
+        paywall_confidence=0.7, extractor="trafilatura", rules_version=None,
+        paywall_signals=("dom:paywall-box",), paywall_notice="Réservé aux abonnés",
+        paywall_evidence=(Signal("dom:paywall-box", "div.paywall", 0.7),))
+    if one_batch:
+        outcomes = archive.write(lambda con: store_captures(con, [old, new]))
+    else:
+        outcomes = [archive.write(lambda con: store_capture(con, c)) for c in (old, new)]
+    assert [o.status for o in outcomes] == ["new", "unchanged"]
+    art = archive.read(lambda con: get_article(con, "https://news.test/a/1"))
+    assert art is not None
+    stored = {name: art[name] for name in VERDICT_FIELDS}
+    evidence = stored.pop("paywall_evidence")
+    assert json.loads(evidence) == [{"name": "dom:paywall-box", "detail": "div.paywall", "weight": 0.7}]
+    assert stored == {"access": "truncated", "paywall_declared": None, "paywall_confidence": 0.7,
+                      "paywall_signals": ["dom:paywall-box"], "paywall_notice": "Réservé aux abonnés",
+                      "extractor": "trafilatura", "rules_version": None}
+    assert count("article_versions") == 1  # same text and access: no revision
+
+
 def test_changed_text_adds_a_version(
     archive: Archive, make_capture: MakeCapture, count: Count
 ) -> None:

@@ -186,3 +186,25 @@ def test_extract_command_works_offline_on_saved_bytes(run, tmp_path):
     row = _json_lines(res.stdout)[0]
     assert row["access"] == "truncated" and "l’" in row["text"]
     assert not (tmp_path / "a.duckdb").exists()
+
+
+def test_a_page_without_article_text_is_not_stored_and_keeps_the_archived_article(run, fixture_web):
+    from scraper.fixtureweb.faults import article_html
+
+    path = "/no-article-test/story/"
+    url = fixture_web.put(path, article_html("A story that will vanish", slug="vanish"))
+    try:
+        assert run("fetch", url).exit_code == 0
+        fixture_web.put(path, "<html><head><title>Gone</title></head><body><nav><a href='/'>Home</a>"
+                              "</nav></body></html>")  # the same URL now serves an empty shell
+        res = run("fetch", url)
+    finally:
+        fixture_web.delete(path)
+    assert res.exit_code == 5
+    assert res.stderr.startswith(f"error: {url}: no article text at {url}: 0 letter(s)"), res.stderr
+    rows = json.loads(run("sql", "--format", "json",
+                          "SELECT version, word_count, (SELECT list(error) FROM fetches WHERE error "
+                          "IS NOT NULL) AS errors FROM articles").stdout)
+    assert len(rows) == 1
+    assert rows[0]["version"] == 1 and rows[0]["word_count"] > 50  # not overwritten by nothing
+    assert rows[0]["errors"] == ["extract:no-article"]

@@ -126,9 +126,10 @@ def test_str_is_refused() -> None:
         extract_article("<html></html>")  # type: ignore[arg-type]
 
 
-def test_empty_page_gives_empty_article() -> None:
-    art = extract_article(b"")
-    assert art.text == "" and art.word_count == 0 and art.title is None
+def test_empty_page_is_no_article() -> None:
+    with pytest.raises(ContentError) as err:
+        extract_article(b"")
+    assert err.value.code == "extract:no-article" and err.value.exit_code == 5
 
 
 def _f1(got: str, expected: str) -> float:
@@ -138,6 +139,14 @@ def _f1(got: str, expected: str) -> float:
         return 0.0
     precision, recall = common / sum(g.values()), common / sum(e.values())
     return 2 * precision * recall / (precision + recall)
+
+
+def _text_or_nothing(content: bytes, url: str) -> str:
+    try:
+        return extract_article(content, url).text
+    except ContentError as exc:  # no article text found: scored as an empty extraction
+        assert exc.code == "extract:no-article"
+        return ""
 
 
 @pytest.mark.slow
@@ -150,7 +159,58 @@ def test_fundus_f1_not_below_plain_trafilatura(corpora: Path) -> None:
     plain: list[float] = []
     for row in rows:
         content = gzip.decompress((corpora / "fundus" / row["html_file"]).read_bytes())
-        ours.append(_f1(extract_article(content, row["url"]).text, row["expected_text"]))
+        ours.append(_f1(_text_or_nothing(content, row["url"]), row["expected_text"]))
         plain.append(_f1(trafilatura.extract(content, url=row["url"]) or "", row["expected_text"]))
     mean_ours, mean_plain = sum(ours) / len(ours), sum(plain) / len(plain)
     assert mean_ours >= mean_plain - 0.005, f"extract_article F1 {mean_ours:.4f} vs trafilatura {mean_plain:.4f}"
+
+
+# -- only articles are articles ---------------------------------------------------------------
+
+
+NAV_ONLY = (
+    b"<html><head><title>The Daily Ledger</title></head><body><header><h1>The Daily Ledger</h1>"
+    b"<nav><a href='/'>Home</a> <a href='/politics/'>Politics</a> <a href='/business/'>Business</a>"
+    b"</nav></header><main><ul>"
+    + b"".join(b"<li><a href='/2024/06/%d/story/'>City council weighs a new budget for story %d "
+               b"after the long debate</a></li>" % (i, i) for i in range(8))
+    + b"</ul></main><footer><a href='/about/'>About us</a> <a href='/contact/'>Contact</a></footer>"
+    b"</body></html>"
+)
+SHORT_ARTICLE = (  # 12 words: a brief is still an article
+    b"<html><head><title>Brief</title></head><body><article><h1>Brief</h1>"
+    b"<p>The bridge on Main Street reopens on Monday after two weeks of repairs.</p>"
+    b"</article></body></html>"
+)
+JAPANESE = (  # no spaces: 1 "word", 60 letters
+    "<html lang='ja'><head><title>速報</title></head><body><article><h1>速報</h1><p>"
+    "東京都は十二日、新しい交通計画を発表した。計画では今後五年間で路線を拡大し、駅の数を増やす。"
+    "住民の意見を聞きながら進めるという。"
+    "</p></article></body></html>"
+).encode()
+
+
+@pytest.mark.parametrize("html", [b"", b"<html><body></body></html>", NAV_ONLY,
+                                  b"<html><body><article><h1>Only a headline here</h1></article></body></html>"],
+                         ids=["empty", "no-body", "navigation-only", "headline-only"])
+def test_a_page_without_article_text_is_no_article(html: bytes) -> None:
+    with pytest.raises(ContentError) as err:
+        extract_article(html, "https://news.test/")
+    assert err.value.code == "extract:no-article"
+    assert str(err.value).startswith("no article text at https://news.test/: ")
+
+
+@pytest.mark.parametrize("html", [SHORT_ARTICLE, JAPANESE], ids=["12-word-brief", "japanese"])
+def test_a_short_article_is_an_article(html: bytes) -> None:
+    art = extract_article(html, "https://news.test/brief")
+    assert art.access == "full" and art.text
+
+
+def test_a_locked_page_keeps_its_verdict_without_text() -> None:
+    """The check comes after the paywall verdict: a wall may leave nothing but its notice."""
+    locked = (b"<html><head><title>Paid</title></head><body><article><h1>Paid</h1>"
+              b"<div class='paywall'>Cet article est r\xc3\xa9serv\xc3\xa9 aux abonn\xc3\xa9s.</div>"
+              b"</article></body></html>")
+    rules = SourceRules(name="news", paywall_boxes=("div.paywall",), declares_all_paid=True)
+    art = extract_article(locked, "https://news.test/paid", "text/html; charset=utf-8", rules=rules)
+    assert art.access in ("locked", "truncated")

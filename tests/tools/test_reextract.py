@@ -150,3 +150,28 @@ def test_articles_of_a_source_no_longer_declared_are_left_alone(
             "rail-expansion/: source 'dailyledger' is not declared in the sources file; its "
             "articles keep their text") in result.output
     assert query(archive, "SELECT id, version, rules_version FROM articles ORDER BY id") == before
+
+
+def test_a_stored_page_without_article_text_is_reported_and_left_alone(
+    archive: Archive, sources_path: Path
+) -> None:
+    """A home page archived before extract:no-article existed: re-extraction says so and does
+    not rewrite it (nor delete it: that is for the user to decide)."""
+    from datetime import UTC, datetime
+
+    from scraper.archive import store_captures
+    from scraper.models import Article, Capture
+    from tests.tools.conftest import fetch_result
+
+    url = "https://elsewhere.test/"
+    home = fetch_result("dailyledger", url, datetime(2026, 3, 2, tzinfo=UTC))
+    old = Capture(url=url, article=Article(text="The Daily Ledger", word_count=3), fetched_at=home.fetched_at,
+                  response=home)
+    archive.write(lambda con: store_captures(con, [old]))
+    before = query(archive, "SELECT text, version FROM articles WHERE url = ?", [url])
+    report = reextract(archive, load_sources(sources_path))
+    assert report.failures == [(url, "no article text at https://elsewhere.test/: 0 letter(s) outside links "
+                                     "and the title (an article has at least 50); an empty page, a home "
+                                     "page or an index is not archived")]
+    assert report.counts["(none)"].errors == 1
+    assert query(archive, "SELECT text, version FROM articles WHERE url = ?", [url]) == before
