@@ -121,6 +121,16 @@ def extract_article(
     verdict, text = assess(
         doc, body.text, rules=rules, description=meta.description, body_node=body.node
     )
+    extractor = body.extractor
+    if body.shown is not None:
+        # The page's JSON-LD holds a longer articleBody than it shows. When what it shows is
+        # walled (a teaser and a notice), the reader gets the teaser: that is the text, and the
+        # articleBody stays in the raw response (we do not bypass walls).
+        shown_verdict, shown_text = assess(
+            doc, body.shown, rules=rules, description=meta.description, body_node=body.node
+        )
+        if shown_verdict.access != "full":
+            verdict, text, extractor = shown_verdict, shown_text, "trafilatura"
     text = _final_text(text)
     if verdict.access == "full":
         letters = article_letters(text, doc, meta.title, meta.site_name)
@@ -153,7 +163,7 @@ def extract_article(
         paywall_notice=verdict.notice,
         paywall_model=verdict.model,
         paywall_evidence=verdict.signals,
-        extractor=body.extractor,
+        extractor=extractor,
         rules_version=body.rules_version,
         encoding=decoded.encoding,
     )

@@ -53,6 +53,7 @@ class Body:
     node: LexborNode | None
     extractor: str  # "trafilatura", "rules:<source>" or "jsonld-articlebody"
     rules_version: str | None = None
+    shown: str | None = None  # with a JSON-LD articleBody: the text the page shows (trafilatura's)
 
 
 def extract_body(doc: Document, rules: SourceRules | None) -> Body:
@@ -71,7 +72,7 @@ def extract_body(doc: Document, rules: SourceRules | None) -> Body:
     if article_body is not None:
         ab_words = len(article_body.split())
         if ab_words >= MIN_ARTICLEBODY_WORDS and len(text.split()) < ARTICLEBODY_RATIO * ab_words:
-            return Body(article_body, container, "jsonld-articlebody", None)
+            return Body(article_body, container, "jsonld-articlebody", None, shown=text)
     return Body(text, container, "trafilatura", None)
 
 

@@ -38,6 +38,9 @@ _ACCESS = frozenset(ACCESS)
 _GATE = frozenset(GATE)
 _NEGATIVE = frozenset(NEGATIVE)
 _WITHHELD = frozenset({"continue", "rest"})
+# What a wall sells: a subscription, an account, access. A bare "log in" is everywhere (comments,
+# accounts) and asks for nothing by itself.
+_SELLING = frozenset({"subscribe", "register", "unlock"})
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class Notice:
     hits: dict[str, str]  # concept -> the words that matched
     rule: str | None = None  # the source rule pattern that matched, if any
     expected_fraction: float | None = None  # share of the article served, when a number says so
-    strong: bool = True  # reads as a notice; False: short closing lines that only ask for access
+    strong: bool = True  # reads as a notice; False: closing lines that only ask for access
 
 
 def _fraction(text: str, concepts: frozenset[str]) -> float | None:
@@ -122,7 +125,7 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
             concepts |= found
             continue
         if is_chrome_line(line, found):
-            if words > 3 and not found.isdisjoint(_ACCESS):
+            if words > 3 and not found.isdisjoint(_SELLING):
                 asking = index
             continue  # taken only if a notice comes before it
         prose_line = index
@@ -170,8 +173,8 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
 
 
 def _asking(lines: list[str], asking: int | None) -> Notice | None:
-    """Closing lines that ask for a subscription, an account or a login without saying what is
-    withheld: a weak notice, cut from the text only when the verdict finds a wall."""
+    """Closing lines that ask for a subscription, an account or access without saying what is
+    withheld: a weak notice (``notice:access``); like any notice, never article text."""
     if asking is None:
         return None
     notice = "\n".join(lines[asking:]).strip()
@@ -233,10 +236,10 @@ class Block:
 
     @property
     def asks_for_access(self) -> bool:
-        """Asks for a subscription, an account or a login, with an offer, a link or a form, and
+        """Asks for a subscription, an account or access, with an offer, a link or a form, and
         is no promo (newsletter, donation, comment, cookie)."""
         c = self.concepts
-        if not c.isdisjoint(_NEGATIVE) or c.isdisjoint(_ACCESS) or self.words > AFTER_MAX_WORDS:
+        if not c.isdisjoint(_NEGATIVE) or c.isdisjoint(_SELLING) or self.words > AFTER_MAX_WORDS:
             return False
         return bool("offer" in c or self.subscription_links or self.login_form
                     or not c.isdisjoint(_GATE))

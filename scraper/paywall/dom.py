@@ -46,6 +46,9 @@ def hidden_self(node: LexborNode) -> bool:
     return False
 
 
+_CONTENT_WORDS = re.compile(r"article|content|entry|story|post-body|main", re.IGNORECASE)
+
+
 def chrome_self(node: LexborNode) -> bool:
     if node.tag in _CHROME_TAGS:
         return True
@@ -53,15 +56,20 @@ def chrome_self(node: LexborNode) -> bool:
     role = attrs.get("role")
     if role and role.lower() in _CHROME_ROLES:
         return True
+    chrome = False
     for value in (attrs.get("class"), attrs.get("id")):
         if not value:
             continue
         for token in value.split():
             # The BEM block only: "main--with-contextual-nav" is a main, "nav__item" a nav.
             block = token.split("__", 1)[0].split("--", 1)[0]
+            if _CONTENT_WORDS.search(block):
+                # "article-content", "content-sidebar-wrap" (content and sidebar together):
+                # a container of the article, whatever else its names say
+                return False
             if _CHROME_WORDS.match(block):
-                return True
-    return False
+                chrome = True
+    return chrome
 
 
 def hidden_or_chrome(node: LexborNode, *, self_may_be_box: bool = True) -> str | None:
@@ -132,10 +140,14 @@ def find_anchor(doc: Document, text: str, within: LexborNode | None = None) -> L
 
 def _find_anchor_in(root: Any, text: str, scope: str) -> LexborNode | None:
     paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
-    for para in reversed(paragraphs[-6:]):
+    tried = 0
+    for para in reversed(paragraphs[-12:]):
         words = para.split()
         if len(words) < 8 and len(_CJK.findall(para)) < 20:
             continue
+        if tried == 3:
+            break  # the last three prose paragraphs: one of them is found in the DOM
+        tried += 1
         long_words = [w.strip(".,;:!?»«\"“”()") for w in words[-8:]]
         long_words = [w for w in long_words if len(w) >= 7]
         snippets = [" ".join(words[-4:]), " ".join(words[-2:])] if len(words) >= 4 else [para[-24:]]
@@ -152,7 +164,6 @@ def _find_anchor_in(root: Any, text: str, scope: str) -> LexborNode | None:
             matches = [m for m in matches if m.tag not in NO_TEXT_TAGS]
             if matches:
                 return matches[-1]
-        break
     return None
 
 

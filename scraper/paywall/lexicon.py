@@ -307,10 +307,15 @@ def matcher() -> Matcher:
 
 def reads_as_notice(concepts: frozenset[str]) -> bool:
     """The vocabulary's own test of a block: it asks for access (subscribe, register, sign in,
-    unlock) AND withholds something (continue, the rest, exclusive) or sells access to this
-    content (unlock + article), and is no newsletter, donation, comment or cookie promo. The verdict's fitted model weighs the same concepts with
+    unlock) AND withholds something (continue, the rest, exclusive), or says this article or
+    its rest is exclusive (to subscribers, members), or sells access to this content (unlock +
+    article); and is no newsletter, donation, comment or cookie promo. The verdict's fitted model weighs the same concepts with
     structure; this rule is what each language file's ``cases`` are checked against."""
-    if not concepts.isdisjoint(NEGATIVE) or concepts.isdisjoint(ACCESS):
+    if not concepts.isdisjoint(NEGATIVE):
+        return False
+    if "exclusive" in concepts and not concepts.isdisjoint(("rest", "continue", "article")):
+        return True  # "the rest of this article is only for subscribers"
+    if concepts.isdisjoint(ACCESS):
         return False
     if not concepts.isdisjoint(GATE):
         return True

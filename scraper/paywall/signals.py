@@ -51,6 +51,7 @@ class Evidence:
     near_end: Block | None = None  # a notice element near the body's end, past the text's end
     boxes: list[BoxHit] = field(default_factory=list)
     hidden: HiddenBody | None = None
+    hidden_rest: bool = False  # the hidden part follows the visible end (or clips the body)
     rule_box: tuple[str, LexborNode] | None = None
 
 
@@ -157,11 +158,17 @@ def wall_boxes(ev: Evidence) -> Iterable[Signal]:
             yield Signal("dom:paywall-slot", name)
 
 
-@signal("dom:hidden-body")
+@signal("dom:hidden")
 def hidden_body(ev: Evidence) -> Iterable[Signal]:
     if ev.hidden is not None:
         h = ev.hidden
-        yield Signal("dom:hidden-body", f"{h.how} {box_markup.box_name(h.node)}: {h.words} words")
+        if not ev.hidden_rest:
+            name = "dom:hidden-body"
+        elif h.how in ("blurred", "clipped"):
+            name = "dom:blurred-rest"  # a style walls use, never a "read more" expander
+        else:
+            name = "dom:hidden-rest"
+        yield Signal(name, f"{h.how} {box_markup.box_name(h.node)}: {h.words} words")
 
 
 LONG_BODY_WORDS = 600  # a teaser this long is rare: with a wall box, the wall is often drawn

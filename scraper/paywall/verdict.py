@@ -48,6 +48,7 @@ from scraper.paywall.dom import (
     css_string,
     following_blocks,
     hidden_or_chrome,
+    placed_after_body,
 )
 from scraper.paywall.hidden import find_hidden_body, visible_text
 from scraper.paywall.length import publisher_lengths
@@ -106,7 +107,6 @@ def assess(
     patterns = _rule_patterns(rules.notice_phrases) if rules and rules.notice_phrases else ()
     notice = notice_blocks.find_tail_notice(text, patterns)  # type: ignore[arg-type]
     notice_hidden: str | None = None
-    full_text = text
     if notice is not None:
         if _notice_visible(doc, notice.notice, body_place(doc, text, body_node)):
             text = notice.text
@@ -116,34 +116,36 @@ def assess(
     place = body_place(doc, text, body_node)
     hidden = find_hidden_body(place)
     visible = text
+    hidden_rest = False
     if hidden is not None:
         visible = visible_text(text, hidden)
         # What follows the body is what follows its visible end: the wall box comes after the
         # hidden rest.
         place = body_place(doc, visible, body_node) or place
+        # The rest of *this* body: right after the visible end, or the body's own container
+        # clipped. Elsewhere in the region it may be a template or a collapsed extra.
+        hidden_rest = place is not None and placed_after_body(hidden.node, place) is not False
     body_words = count_words(visible)
     chunks = following_blocks(place) if place is not None else []
     if hidden is not None:  # the hidden rest is not a block after the body: what follows it is
         chunks = [(n, t) for n, t in chunks if n is None or n.mem_id != hidden.node.mem_id]
     blocks = notice_blocks.after_blocks(chunks)
     near_end = None
-    if notice is None and place is not None and not any(b.reads_as_notice for b in blocks):
+    region = place.region if place is not None else doc.tree.body
+    if notice is None and region is not None and not any(b.reads_as_notice for b in blocks):
         first = next((p for p in visible.split("\n") if len(p.split()) >= 8), "")
         near_end = notice_blocks.near_end_notice(
-            place.region, first, lambda n: hidden_or_chrome(n, self_may_be_box=False) is None)
+            region, first, lambda n: hidden_or_chrome(n, self_may_be_box=False) is None)
     ev = Evidence(
         doc=doc, text=visible, body_words=body_words, rules=rules, description=description,
         place=place, declaration=decl, lengths=publisher_lengths(doc), notice=notice,
         notice_hidden=notice_hidden, blocks=blocks, boxes=find_boxes(place, body_words),
-        hidden=hidden, rule_box=rule_box_hit(doc, rules), near_end=near_end,
+        hidden=hidden, hidden_rest=hidden_rest, rule_box=rule_box_hit(doc, rules), near_end=near_end,
     )
     fitted = model()
     signals, features = fitted.weigh(collect(ev))
     p = fitted.probability(features)
     walled = p >= fitted.threshold
-    if notice is not None and not notice.strong and not walled:
-        # A closing line that only asks for access is cut only from a walled copy.
-        notice, text = None, full_text
     if walled and hidden is not None:
         text = visible
     if walled:

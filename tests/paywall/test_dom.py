@@ -12,11 +12,29 @@ from .conftest import FIXTURES, judge, names, page, scored
 OFFER = "<h3>Subscribe today</h3><p>Get unlimited access for 1 € the first month.</p>"
 
 
-def test_generic_box_after_body_is_medium(article_html: str, article_text: str) -> None:
+LONG = "".join(f"<p>{i}: The council approved the budget after a long debate about schools, roads and "
+               "the new library, and the mayor thanked everyone who took part in the meeting.</p>"
+               for i in range(30))
+
+
+def test_generic_box_after_body_counts(article_html: str, article_text: str) -> None:
     doc = page(f"<article>{article_html}</article><div class='paywall-box'>{OFFER}</div>")
     verdict, _ = judge(doc, article_text)
     assert "dom:paywall-box" in scored(verdict)
-    assert verdict.access == "full"  # one medium signal is not enough
+    plain, _ = judge(page(f"<article>{article_html}</article>"), article_text)
+    assert plain.access == "full"
+    # an offer box where a short body stops is evidence of a wall, if not always enough alone
+    assert verdict.access != "full" or verdict.confidence < plain.confidence
+
+
+def test_box_over_a_long_body_is_drawn_over_the_whole_text() -> None:
+    # Client-side walls put their box after a body they then hide in the browser: with 600+
+    # words served, the copy is whole.
+    doc = page(f"<article>{LONG}</article><div id='poool-widget'>{OFFER}</div>")
+    text = "\n\n".join(p.text() for p in doc.css("article p"))
+    verdict, _ = judge(doc, text)
+    assert {"dom:vendor:poool", "body:long"} <= names(verdict)
+    assert verdict.access == "full"
 
 
 def test_generic_box_plus_ellipsis_truncates(article_html: str, article_text: str) -> None:
@@ -89,11 +107,11 @@ def test_empty_vendor_placeholder_and_script_are_site_level(article_html: str, a
     assert "dom:vendor:poool" not in names(verdict)
 
 
-def test_vendor_box_with_offer_is_medium(article_html: str, article_text: str) -> None:
+def test_vendor_box_with_offer_after_a_short_body(article_html: str, article_text: str) -> None:
     doc = page(f"<article>{article_html}</article><div id='poool-widget'>{OFFER}</div>")
     verdict, _ = judge(doc, article_text)
     assert "dom:vendor:poool" in scored(verdict)
-    assert verdict.access == "full"
+    assert verdict.access == "truncated"
 
 
 def test_rules_paywall_box(article_html: str, article_text: str) -> None:

@@ -37,7 +37,7 @@ def page(hidden_rest: str, box: str = BOX) -> bytes:
 def test_hidden_rest_is_truncated_and_left_out(wrapper: str) -> None:
     art = extract_article(page(wrapper.format(REST)), "https://news.example/a/1")
     assert art.access == "truncated"
-    assert "dom:hidden-body" in art.paywall_signals
+    assert {"dom:hidden-body", "dom:hidden-rest", "dom:blurred-rest"} & set(art.paywall_signals)
     assert "Paragraph 3 of the rest" not in art.text
     assert "Teaser 1" in art.text
 
@@ -46,7 +46,7 @@ def test_hidden_template_is_not_a_body() -> None:
     # A hidden element with a line or two (a template, a modal) is no article part.
     art = extract_article(page("<div hidden><p>Thanks for signing up!</p></div>", box=""),
                           "https://news.example/a/1")
-    assert "dom:hidden-body" not in art.paywall_signals
+    assert not {"dom:hidden-body", "dom:hidden-rest", "dom:blurred-rest"} & set(art.paywall_signals)
     assert art.access == "full"
 
 
