@@ -57,6 +57,10 @@ _MAGIC = (
     (b"ID3", "an MP3 file"),
     (b"\x7fELF", "an executable"),
 )
+# Evidence of a wall drawn in the page itself (not the articleBody being longer than the page's
+# text, which is why the articleBody was taken in the first place).
+_WALL_IN_PAGE = ("notice:", "rules:", "dom:vendor:", "dom:paywall-box", "dom:hidden-rest",
+                 "dom:blurred-rest", "css:reduced-paragraph", "dom:login-form")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
@@ -129,7 +133,8 @@ def extract_article(
         shown_verdict, shown_text = assess(
             doc, body.shown, rules=rules, description=meta.description, body_node=body.node
         )
-        if shown_verdict.access != "full":
+        if shown_verdict.access != "full" and any(
+                s.weight > 0 and s.name.startswith(_WALL_IN_PAGE) for s in shown_verdict.signals):
             verdict, text, extractor = shown_verdict, shown_text, "trafilatura"
     text = _final_text(text)
     if verdict.access == "full":

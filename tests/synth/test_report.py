@@ -102,6 +102,8 @@ def test_the_runtime_never_imports_the_synth_package() -> None:
     for path in PACKAGE.rglob("*.py"):
         if "synth" in path.relative_to(PACKAGE).parts:
             continue
+        if path.relative_to(PACKAGE).as_posix() == "paywall/train.py":
+            continue  # make train-paywall: a tool that reads the development half, not runtime
         tree = ast.parse(path.read_text("utf-8"))
         for node in ast.walk(tree):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
