@@ -293,6 +293,7 @@ def after_blocks(chunks: list[tuple[LexborNode | None, str]]) -> list[Block]:
 
 _SHORT_TAGS = "p, h2, h3, h4, h5, h6"
 NEAR_END_CHARS = 400  # a notice element holds at most this much text
+NEAR_END_READ = 30  # short elements after the body's first paragraph that are read
 
 
 def near_end_notice(region: LexborNode, first_paragraph: str, visible: Callable[[LexborNode], bool]
@@ -302,18 +303,23 @@ def near_end_notice(region: LexborNode, first_paragraph: str, visible: Callable[
     may keep a byline or an author's bio after it. Returns its enclosing box (the largest
     ancestor still short enough to be one) as a block."""
     m = matcher()
-    region_text: str | None = None
+    region_text = " ".join((region.text(deep=True, separator=" ") or "").split())
+    start = region_text.find(" ".join(first_paragraph.split())[:40]) if first_paragraph else 0
+    if start < 0:
+        return None
+    read = 0
     for node in region.css(_SHORT_TAGS)[:400]:
         text = " ".join((node.text(deep=True) or "").split())
-        if not text or len(text) > NEAR_END_CHARS:
+        if not text or len(text) > NEAR_END_CHARS or len(text) < 12:
             continue
+        # After the body's first paragraph (a plain substring search, before any reading);
+        # at most NEAR_END_READ such elements are read.
+        if region_text.find(text[:40], start + 1) < 0:
+            continue
+        read += 1
+        if read > NEAR_END_READ:
+            break
         if not reads_as_notice(m.concepts(text)) or not visible(node):
-            continue
-        if region_text is None:
-            region_text = " ".join((region.text(deep=True, separator=" ") or "").split())
-        start = region_text.find(" ".join(first_paragraph.split())[:40]) if first_paragraph else 0
-        here = region_text.find(text[:40])
-        if here < 0 or start < 0 or here <= start:
             continue
         box = node
         while box.parent is not None and box.parent.mem_id != region.mem_id:

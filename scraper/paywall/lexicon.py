@@ -191,6 +191,8 @@ class Matcher:
     """
 
     exact: dict[str, tuple[Entry, ...]]  # first word -> entries
+    pairs: dict[tuple[str, str], tuple[Entry, ...]]  # first two words (both exact) -> entries
+    pair_firsts: frozenset[str]  # the first words of ``pairs``
     stems: dict[str, tuple[Entry, ...]]  # first-word stem (tail wildcard) -> entries
     stem_lengths: tuple[int, ...]
     infixes: tuple[Entry, ...]  # entries whose first word may be preceded by letters
@@ -236,14 +238,21 @@ class Matcher:
         # Infix entries are few and rare in a text: keep those whose first word occurs at all.
         infixes = [e for e in self.infixes if e.words[0] in lowered]
         cache = self._cache
+        pair_firsts = self.pair_firsts
         for i, tok in enumerate(toks):
             candidates = cache.get(tok)
             if candidates is None:
                 candidates = self._candidates(tok)
                 if len(cache) < 100_000:
                     cache[tok] = candidates
+            if tok in pair_firsts and i + 1 < len(toks):
+                paired = self.pairs.get((tok, toks[i + 1]))
+                if paired:
+                    candidates = candidates + paired
             if infixes:
                 candidates = candidates + tuple(infixes)
+            if not candidates:
+                continue
             for e in candidates:
                 if e.concept in found:
                     continue
@@ -271,6 +280,7 @@ class Matcher:
 
 def build_matcher(languages: tuple[Language, ...]) -> Matcher:
     exact: dict[str, list[Entry]] = {}
+    pairs: dict[tuple[str, str], list[Entry]] = {}
     stems: dict[str, list[Entry]] = {}
     infixes: list[Entry] = []
     substrings: set[tuple[str, str]] = set()
@@ -285,6 +295,10 @@ def build_matcher(languages: tuple[Language, ...]) -> Matcher:
                     infixes.append(e)
                 elif e.tail and len(e.words) == 1:
                     stems.setdefault(e.words[0], []).append(e)
+                elif len(e.words) >= 2 and not (e.tail and len(e.words) == 2):
+                    # "the rest of": looked up by "the" and "rest" together, so a common first
+                    # word does not try every phrase it starts
+                    pairs.setdefault((e.words[0], e.words[1]), []).append(e)
                 else:
                     exact.setdefault(e.words[0], []).append(e)
     words = sorted({w.lower() for lang in languages for w in lang.url_words}, key=len, reverse=True)
@@ -292,6 +306,8 @@ def build_matcher(languages: tuple[Language, ...]) -> Matcher:
     url = r"(?:^|[/._?=&-])(?:" + "|".join(re.escape(w) for w in words) + r")(?:$|[/._?=&#-])"
     return Matcher(
         exact={k: tuple(v) for k, v in exact.items()},
+        pairs={k: tuple(v) for k, v in pairs.items()},
+        pair_firsts=frozenset(k[0] for k in pairs),
         stems={k: tuple(v) for k, v in stems.items()},
         stem_lengths=tuple(sorted({len(k) for k in stems})),
         infixes=tuple(infixes),
