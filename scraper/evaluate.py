@@ -448,7 +448,7 @@ def render(per: dict[str, Scores], overall: Scores) -> Iterator[str]:
     yield "text: F1 = bag-of-words token F1 vs expected_text, mean over pages; snip-F1 = share of"
     yield "      'with' snippets found vs 'without' snippets kept (trafilatura_eval)."
     yield "decl P/R = declared paid vs 'paywalled', every declaration source (isAccessibleForFree,"
-    yield "      content_tier locked/metered, source rules); P iAFF = precision of the declarations"
+    yield "      content_tier locked, source rules); P iAFF = precision of the declarations"
     yield "      read from isAccessibleForFree only, the one source the labels follow."
     yield "ms pw = paywall step inside ours; pw % = its share of our per-page time."
     if overall.wrong:
