@@ -70,8 +70,8 @@ def _fraction(text: str, concepts: frozenset[str]) -> float | None:
 def is_chrome_line(text: str, concepts: frozenset[str]) -> bool:
     """A short line of a wall box: a button ("S'abonner"), "Already a subscriber? Log in", a price."""
     words = count_words(text)
-    if words <= 3:
-        return True
+    if words <= 3 or (words <= 5 and not concepts):
+        return True  # a button ("See our plans"), a label
     return words <= CHROME_MAX_WORDS and not concepts.isdisjoint(_ACCESS | {"offer", "free"}) \
         and concepts.isdisjoint(_NEGATIVE)
 

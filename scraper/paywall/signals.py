@@ -169,6 +169,9 @@ def hidden_body(ev: Evidence) -> Iterable[Signal]:
         else:
             name = "dom:hidden-rest"
         yield Signal(name, f"{h.how} {box_markup.box_name(h.node)}: {h.words} words")
+        if ev.hidden_rest and h.words >= max(ev.body_words, 80):
+            # more is hidden after the visible end than is shown: the teaser of a walled copy
+            yield Signal("dom:hidden-most", f"{h.words} hidden words, {ev.body_words} shown")
 
 
 LONG_BODY_WORDS = 600  # a teaser this long is rare: with a wall box, the wall is often drawn

@@ -130,6 +130,18 @@ def assess(
     if hidden is not None:  # the hidden rest is not a block after the body: what follows it is
         chunks = [(n, t) for n, t in chunks if n is None or n.mem_id != hidden.node.mem_id]
     blocks = notice_blocks.after_blocks(chunks)
+    boxes = find_boxes(place, body_words)
+    if notice is None and not boxes and not any(b.reads_as_notice or b.asks_for_access
+                                                for b in blocks):
+        # The extracted text may end past the wall: a donation ask, a byline, a cookie note
+        # kept after it. The body may then end at its previous prose paragraph.
+        earlier = _without_last_prose(visible)
+        other = body_place(doc, earlier, body_node) if earlier else None
+        if other is not None and place is not None and other.anchor.mem_id != place.anchor.mem_id:
+            other_blocks = notice_blocks.after_blocks(following_blocks(other))
+            other_boxes = find_boxes(other, body_words)
+            if other_boxes or any(b.reads_as_notice or b.asks_for_access for b in other_blocks):
+                place, blocks, boxes = other, other_blocks, other_boxes
     near_end = None
     region = place.region if place is not None else doc.tree.body
     if notice is None and region is not None and not any(b.reads_as_notice for b in blocks):
@@ -139,7 +151,7 @@ def assess(
     ev = Evidence(
         doc=doc, text=visible, body_words=body_words, rules=rules, description=description,
         place=place, declaration=decl, lengths=publisher_lengths(doc), notice=notice,
-        notice_hidden=notice_hidden, blocks=blocks, boxes=find_boxes(place, body_words),
+        notice_hidden=notice_hidden, blocks=blocks, boxes=boxes,
         hidden=hidden, hidden_rest=hidden_rest, rule_box=rule_box_hit(doc, rules), near_end=near_end,
     )
     fitted = model()
@@ -177,6 +189,15 @@ def assess(
         model=wall_model(signals, concepts, walled),
     )
     return verdict, text
+
+
+def _without_last_prose(text: str) -> str:
+    """``text`` without its last paragraph of prose (8+ words) and what follows it."""
+    lines = text.split("\n")
+    for index in range(len(lines) - 1, -1, -1):
+        if len(lines[index].split()) >= PROSE_PARAGRAPH_WORDS:
+            return "\n".join(lines[:index]).rstrip()
+    return ""
 
 
 def _notice_visible(doc: Document, notice: str, place: BodyPlace | None) -> bool:
