@@ -438,12 +438,15 @@ def import_warcs(
         report.archived += len(outcomes)
         report.outcomes.update(o.status for o in outcomes)
 
-    def take(path: Path, records: ArchiveIterator, record: Any) -> None:
+    def take(path: Path, records: ArchiveIterator, record: Any, in_cut_member: bool) -> None:
         if record.format != "warc":
             raise ArchiveLoadFailed(f"a {record.format} record where WARC was expected")
         report.records += 1
         progress.advance(TASK)
         try:
+            if in_cut_member:
+                _read_through(record)
+                raise _Refuse("cut-short")  # its gzip member is cut, whatever it decompressed to
             if record.rec_type != "response":
                 _read_through(record)
                 if record.rec_type == "revisit":
@@ -479,13 +482,17 @@ def import_warcs(
         report.files += 1
         end = 0  # where the last whole record ends
         try:
+            cut_member = _unfinished_member(path)
             with path.open("rb") as stream:
                 # each block is read whole, checked, then parsed (not parsed by warcio as it reads)
                 records = ArchiveIterator(stream, no_record_parse=True)
                 for record in records:
                     if stop is not None and stop.is_set():
                         break
-                    take(path, records, record)
+                    # the record starts where the last one ended (give or take blank lines);
+                    # asking warcio for its offset now would read it to its end
+                    take(path, records, record,
+                         cut_member is not None and abs(cut_member - end) <= _MEMBER_GAP)
                     end = int(records.get_record_offset()) + int(records.get_record_length())
             start = _tail_start(path, end) if not (stop is not None and stop.is_set()) else None
             if start is not None:
@@ -505,6 +512,46 @@ def import_warcs(
     flush()
     report.interrupted = stop is not None and stop.is_set()
     return report
+
+
+_MEMBER_GAP = 4  # blank bytes a writer may leave between two gzip members
+
+
+def _unfinished_member(path: Path) -> int | None:
+    """In a .warc.gz, the offset of a gzip member that stops before its end (its deflate stream
+    or its CRC trailer cut off), else None. Such a member may still yield its whole payload:
+    only its end says the record was written whole."""
+    with path.open("rb") as raw:
+        if raw.read(2) != b"\x1f\x8b":
+            return None
+        raw.seek(0)
+        start = 0  # offset of the member being read
+        consumed = 0  # compressed bytes fed to the current member
+        member = zlib.decompressobj(31)
+        pending = b""
+        while True:
+            chunk = pending or raw.read(1 << 20)
+            pending = b""
+            if not chunk:
+                return start if consumed else None
+            try:
+                member.decompress(chunk)
+                while member.unconsumed_tail:
+                    member.decompress(member.unconsumed_tail)
+            except zlib.error:
+                return start
+            if member.eof:
+                rest = member.unused_data
+                consumed += len(chunk) - len(rest)
+                start += consumed
+                consumed = 0
+                member = zlib.decompressobj(31)
+                if rest.strip(b"\r\n"):
+                    pending = rest  # the next member starts in this chunk
+                else:
+                    start += len(rest)  # blank lines between members
+            else:
+                consumed += len(chunk)
 
 
 def _tail_start(path: Path, end: int) -> int | None:

@@ -430,3 +430,20 @@ def test_a_record_too_large_to_keep_is_skipped_whole_and_refused_cut(tmp_path: P
     warc.write_bytes(warc.read_bytes()[:-5000])
     cut = import_warcs(Archive(tmp_path / "b.duckdb"), [warc], None, max_bytes=1000)
     assert (dict(cut.skipped), dict(cut.refused)) == ({}, {"cut-short": 1})
+
+
+@pytest.mark.parametrize("trim", [1, 4, 8, 12])
+def test_a_gzip_member_cut_in_its_last_bytes_is_refused(tmp_path: Path, trim: int) -> None:
+    """A .warc.gz member cut in its deflate end or CRC trailer may still decompress to its whole
+    payload: only the member's end says the record was written whole."""
+    whole = tmp_path / "crawl.warc.gz"
+    offsets = pages_warc(whole, gz=True)
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(data[:len(data) - trim])
+    arc = Archive(tmp_path / "a.duckdb")
+    report = import_warcs(arc, [cut], None)
+    assert sum(report.refused.values()) == 1
+    assert report.first_refused[0].offset == offsets[-1]
+    assert [url for url, _ in query(arc, "SELECT url, word_count FROM articles ORDER BY id")] \
+        == [url for _path, url in PAGES[:len(offsets) - 1]]
