@@ -200,6 +200,7 @@ class Matcher:
     url_regex: re.Pattern[str]
 
     _cache: dict[str, tuple[Entry, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _memo: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
     def _candidates(self, tok: str) -> tuple[Entry, ...]:
         """Entries whose first word is ``tok`` or a stem of it."""
@@ -267,11 +268,20 @@ class Matcher:
 
     def concepts(self, text: str) -> frozenset[str]:
         """The concepts ``text`` speaks of."""
-        return frozenset(self._scan(text, True))
+        return frozenset(self.hits(text))
 
     def hits(self, text: str) -> dict[str, str]:
-        """concept -> the first words that matched it (for signal details)."""
-        return self._scan(text or "", False)
+        """concept -> the first words that matched it (for signal details). The same block is
+        read several times per page (after the body, near its end, as a box): remembered."""
+        text = text or ""
+        memo = self._memo
+        found = memo.get(text)
+        if found is None:
+            found = self._scan(text, False)
+            if len(memo) >= 2048:
+                memo.clear()
+            memo[text] = found
+        return dict(found)
 
     def subscription_url(self, url: str) -> bool:
         """True when a link's path names a subscription, offer, login or registration page."""
