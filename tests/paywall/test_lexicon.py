@@ -99,6 +99,10 @@ def test_matcher_names_concepts_of_several_languages() -> None:
         "https://www.dn.se/kundservice/prenumeration/",
         "https://wyborcza.pl/prenumerata",
         "https://www.kommersant.ru/subscription",
+        "https://www.hs.fi/tilaa/",
+        "https://www.hurriyet.com.tr/abonelik/",
+        "https://www.publico.pt/registo?ref=paywall",
+        "https://accounts.example.com/signin?continue=https%3A%2F%2Fnews.example.com%2Fa%2F1",
     ],
 )
 def test_subscription_url(url: str) -> None:
@@ -114,6 +118,15 @@ def test_subscription_url(url: str) -> None:
         "https://elpais.com/internacional/2024-05-02/el-gobierno-aprueba.html",
         "https://www.bbc.co.uk/news/world-europe-68912345",
         "https://www.example.org/sport/football/aboubakar-scores-twice",
+        # slug words that name subscriptions, offers or accounts in ordinary news
+        "https://example.com/world/2024/05/trump-trial-verdict",
+        "https://example.com/business/netflix-subscribers-drop-plans-price-rise",
+        "https://example.com/markets/us-tariffs-on-premium-cars",
+        "https://example.com/local/coffee-shop-offer-for-members",
+        "https://www.elmundo.es/espana/tren-alta-velocidad-acceso-oferta.html",
+        "https://www.lemonde.fr/politique/compte-rendu-du-conseil-des-ministres.html",
+        "https://www.example.co.id/daftar-harga-bbm-masuk-akun",
+        "https://www.example.pl/kraj/abonament-rtv-oferta-2024.html",
         "",
     ],
 )
