@@ -94,11 +94,7 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
     m = matcher()
     lines = text.split("\n")
     tail_start = max(0, len(text) - TAIL_CHARS)
-    offsets = []
-    pos = 0
-    for line in lines:
-        offsets.append(pos)
-        pos += len(line) + 1
+    line_end = len(text)  # where lines[index] ends, walking up from the text's end
     cut_line: int | None = None
     concepts: frozenset[str] = frozenset()
     seen = 0
@@ -106,10 +102,12 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
     asking: int | None = None  # the first closing line that asks for access (no notice yet)
     labels = 0
     for index in range(len(lines) - 1, -1, -1):
+        if index < len(lines) - 1:
+            line_end -= len(lines[index + 1]) + 1
         line = lines[index].strip()
         if not line:
             continue
-        if offsets[index] + len(lines[index]) < tail_start or seen >= TAIL_PARAGRAPHS:
+        if line_end < tail_start or seen >= TAIL_PARAGRAPHS:
             break
         seen += 1
         words = count_words(line)

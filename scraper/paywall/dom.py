@@ -20,7 +20,7 @@ _HIDDEN_CLASSES = frozenset(
     {"hidden", "d-none", "is-hidden", "hide", "visually-hidden", "sr-only", "invisible",
      "u-hidden", "display-none", "hidden-all", "js-hidden"}
 )
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _CHROME_TAGS = frozenset({"nav", "header", "footer", "aside", "menu"})
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "menu"})
 _CHROME_WORDS = re.compile(
@@ -38,7 +38,7 @@ def hidden_self(node: LexborNode) -> bool:
     if "hidden" in attrs:
         return True
     style = attrs.get("style")
-    if style and _HIDDEN_STYLE.search(style):
+    if style and HIDDEN_STYLE.search(style):
         return True
     cls = attrs.get("class")
     if cls and not _HIDDEN_CLASSES.isdisjoint(cls.lower().split()):

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborNode
 
 from scraper.extract.words import count_words
-from scraper.paywall.dom import BodyPlace, in_chrome
+from scraper.paywall.dom import HIDDEN_STYLE, BodyPlace, in_chrome
 
 MIN_HIDDEN_WORDS = 40  # less than this is a template, a label or a caption, not the article
 _CANDIDATES = (
     "[hidden], [style*=none i], [style*=hidden i], [style*=blur i], [style*=max-height i], "
     "[class*=blur i], [class*=hidden i], [aria-hidden=true]"
 )
-_STYLE_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _STYLE_BLUR = re.compile(r"filter\s*:\s*blur|-webkit-filter\s*:\s*blur", re.IGNORECASE)
 _STYLE_CLIP = re.compile(r"max-height\s*:\s*\d", re.IGNORECASE)
 _STYLE_OVERFLOW = re.compile(r"overflow(?:-y)?\s*:\s*hidden", re.IGNORECASE)
@@ -42,7 +41,7 @@ class HiddenBody:
 def _how(node: LexborNode) -> str | None:
     attrs = node.attributes
     style = attrs.get("style") or ""
-    if "hidden" in attrs or _STYLE_HIDDEN.search(style):
+    if "hidden" in attrs or HIDDEN_STYLE.search(style):
         return "hidden"
     if attrs.get("aria-hidden") == "true":
         return "hidden"

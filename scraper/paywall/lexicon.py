@@ -230,7 +230,7 @@ class Matcher:
                 return False
         return True
 
-    def _scan(self, text: str, first_only: bool) -> dict[str, str]:
+    def _scan(self, text: str) -> dict[str, str]:
         found: dict[str, str] = {}
         if not text:
             return found
@@ -268,20 +268,24 @@ class Matcher:
 
     def concepts(self, text: str) -> frozenset[str]:
         """The concepts ``text`` speaks of."""
-        return frozenset(self.hits(text))
+        return frozenset(self._read(text))
 
     def hits(self, text: str) -> dict[str, str]:
-        """concept -> the first words that matched it (for signal details). The same block is
-        read several times per page (after the body, near its end, as a box): remembered."""
+        """concept -> the first words that matched it (for signal details)."""
+        return dict(self._read(text))
+
+    def _read(self, text: str) -> dict[str, str]:
+        """The same block is read several times per page (after the body, near its end, as a
+        box): each text is scanned once and remembered (the caller never gets the stored dict)."""
         text = text or ""
         memo = self._memo
         found = memo.get(text)
         if found is None:
-            found = self._scan(text, False)
+            found = self._scan(text)
             if len(memo) >= 2048:
                 memo.clear()
             memo[text] = found
-        return dict(found)
+        return found
 
     def subscription_url(self, url: str) -> bool:
         """True when a link's path names a subscription, offer, login or registration page."""

@@ -28,9 +28,10 @@ from scraper.paywall.length import (
     length_signals,
     reading_time_signals,
 )
-from scraper.paywall.lexicon import ACCESS, matcher, reads_as_notice
+from scraper.paywall.lexicon import ACCESS, NEGATIVE, matcher, reads_as_notice
 
 _ACCESS = frozenset(ACCESS)
+_NEGATIVE = frozenset(NEGATIVE)
 
 
 @dataclass
@@ -123,8 +124,7 @@ def structure(ev: Evidence) -> Iterable[Signal]:
     """Links or buttons to subscription/login pages, and login forms, right after the body."""
     link = form = False
     for block in ev.blocks[:4]:
-        if block.words > 200 or not block.concepts.isdisjoint({"newsletter", "donate", "comment",
-                                                               "cookie"}):
+        if block.words > 200 or not block.concepts.isdisjoint(_NEGATIVE):
             continue
         if not link and block.subscription_links and not block.concepts.isdisjoint(
                 _ACCESS | {"offer", "continue", "rest", "exclusive"}):
@@ -150,7 +150,7 @@ def wall_boxes(ev: Evidence) -> Iterable[Signal]:
         elif hit.kind == "generic":
             concepts = matcher().concepts(hit.text)
             if not concepts.isdisjoint(_ACCESS | {"offer"}) and concepts.isdisjoint(
-                    {"newsletter", "donate", "comment", "cookie"}):
+                    _NEGATIVE):
                 yield Signal("dom:paywall-box", name)
         elif hit.kind == "reduced":
             yield Signal("css:reduced-paragraph", name)

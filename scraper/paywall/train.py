@@ -35,7 +35,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from scraper.paywall.model import WEIGHTS_FILE, feature_of
+from scraper.paywall.model import WEIGHTS_FILE, Model, feature_of
 
 L2 = 1.0  # regularisation towards the prior: a feature with little data keeps its prior weight
 MAX_FPR = 0.004  # the threshold keeps false alarms on development negatives at or below this
@@ -203,8 +203,8 @@ def fit(examples: list[Example], l2: float = L2, iterations: int = 30,
 
 
 def probability(bias: float, weights: dict[str, float], features: Iterable[str]) -> float:
-    z = bias + sum(weights.get(f, 0.0) for f in features)
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+    """The shipped model's probability (:meth:`scraper.paywall.model.Model.probability`)."""
+    return Model(bias, 0.5, weights, {}).probability(set(features))
 
 
 def pick_threshold(examples: list[Example], bias: float, weights: dict[str, float]) -> float:

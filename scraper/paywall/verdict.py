@@ -43,7 +43,6 @@ from scraper.paywall import blocks as notice_blocks
 from scraper.paywall.boxes import find_boxes
 from scraper.paywall.declared import declaration, wall_model
 from scraper.paywall.dom import (
-    BodyPlace,
     body_place,
     css_string,
     following_blocks,
@@ -108,7 +107,7 @@ def assess(
     notice = notice_blocks.find_tail_notice(text, patterns)  # type: ignore[arg-type]
     notice_hidden: str | None = None
     if notice is not None:
-        if _notice_visible(doc, notice.notice, body_place(doc, text, body_node)):
+        if _notice_visible(doc, notice.notice):
             text = notice.text
         else:
             notice_hidden, notice = notice.notice, None
@@ -200,7 +199,7 @@ def _without_last_prose(text: str) -> str:
     return ""
 
 
-def _notice_visible(doc: Document, notice: str, place: BodyPlace | None) -> bool:
+def _notice_visible(doc: Document, notice: str) -> bool:
     """False when the notice's words sit only in hidden elements or page chrome of the DOM."""
     snippet = " ".join(notice.split()[:6])
     try:
