@@ -54,6 +54,7 @@ class Notice:
     rule: str | None = None  # the source rule pattern that matched, if any
     expected_fraction: float | None = None  # share of the article served, when a number says so
     strong: bool = True  # reads as a notice; False: closing lines that only ask for access
+    inside: bool = False  # found before the text's closing lines (the extractor kept more after it)
 
 
 def _fraction(text: str, concepts: frozenset[str]) -> float | None:
@@ -168,6 +169,52 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
             return Notice(notice, kept, found, m.hits(notice),
                           expected_fraction=_fraction(notice, found))
     return _asking(lines, asking)
+
+
+INSIDE_MAX_WORDS = 60  # a notice paragraph inside the text is short
+INSIDE_MAX_AFTER = 400  # ... and fewer words follow it than this
+
+
+def find_inner_notice(text: str) -> Notice | None:
+    """A notice paragraph before the text's closing lines: the extractor kept a byline, an
+    author's bio or related links after the wall. The last paragraph (after the first) that
+    reads as a notice, is short, and is followed by at most ``INSIDE_MAX_AFTER`` words; cut with the
+    short lines of its box around it (a label before it, buttons and prices after it)."""
+    lines = text.split("\n")
+    m = matcher()
+    words_after = 0
+    for index in range(len(lines) - 1, 0, -1):
+        line = lines[index].strip()
+        if not line:
+            continue
+        words = count_words(line)
+        if words > INSIDE_MAX_WORDS or len(line) > MAX_BLOCK_CHARS:
+            words_after += words
+            if words_after > INSIDE_MAX_AFTER:
+                return None
+            continue
+        found = m.concepts(line)
+        if not reads_as_notice(found) or (found.isdisjoint(_WITHHELD) and words < 5):
+            words_after += words
+            if words_after > INSIDE_MAX_AFTER:
+                return None
+            continue
+        start, end = index, index + 1
+        while start > 1 and lines[start - 1].strip() and count_words(lines[start - 1]) <= 8 and \
+                not m.concepts(lines[start - 1]).isdisjoint(_ACCESS | _GATE):
+            start -= 1  # a label: "Subscribers only"
+        while end < len(lines) and (not lines[end].strip() or is_chrome_line(
+                lines[end].strip(), m.concepts(lines[end]))):
+            if lines[end].strip() and count_words(lines[end]) > 3 and \
+                    m.concepts(lines[end]).isdisjoint(_ACCESS | {"offer", "free"}):
+                break
+            end += 1
+        notice = "\n".join(x.strip() for x in lines[start:end] if x.strip())
+        kept = "\n".join(lines[:start] + lines[end:]).strip()
+        concepts = m.concepts(notice)
+        return Notice(notice, kept, concepts, m.hits(notice),
+                      expected_fraction=_fraction(notice, concepts), inside=True)
+    return None
 
 
 def _asking(lines: list[str], asking: int | None) -> Notice | None:
@@ -320,11 +367,70 @@ def near_end_notice(region: LexborNode, first_paragraph: str, visible: Callable[
         if not reads_as_notice(m.concepts(text)) or not visible(node):
             continue
         box = node
+        opening = " ".join(first_paragraph.split())[:40]
         while box.parent is not None and box.parent.mem_id != region.mem_id:
             parent_text = " ".join((box.parent.text(deep=True, separator=" ") or "").split())
-            if len(parent_text) > 4 * NEAR_END_CHARS:
-                break
+            if len(parent_text) > 4 * NEAR_END_CHARS or (opening and opening in parent_text):
+                break  # a box is short, and it is not the body's own container
             box = box.parent
         box_text = " ".join((box.text(deep=True, separator=" ") or "").split())
         return read_block(box, unicodedata.normalize("NFC", box_text))
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# A notice block found in the DOM, taken out of the text
+# ---------------------------------------------------------------------------------------------
+
+CUT_TAIL_LINES = 14  # a block in the DOM is cut from at most this many closing lines of the text
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def own_text(block_text: str, text: str) -> str:
+    """``block_text`` without the body it may enclose: a block whose element also holds the
+    teaser (a box inside the body's container) starts after the last line of the body's prose
+    that it holds (a line of 8+ words that asks for nothing; the box's own lines, which the
+    extractor may have kept too, do not count)."""
+    flat = _flat(block_text)
+    m = matcher()
+    seen = 0
+    for line in reversed(text.split("\n")):
+        line = _flat(line)
+        if not line:
+            continue
+        seen += 1
+        if seen > CUT_TAIL_LINES:
+            break
+        if count_words(line) < 8 or not m.concepts(line).isdisjoint(_ACCESS | _GATE | {"offer"}):
+            continue
+        at = flat.rfind(line)
+        if at >= 0:
+            return flat[at + len(line):].strip()
+    return flat
+
+
+def cut_block(text: str, block_text: str) -> str:
+    """``text`` without the lines of a notice block found in the DOM: the closing lines
+    (at most ``CUT_TAIL_LINES``) whose words all belong to the block. Lines after it that are
+    not the block's (a byline, a copyright line the extractor kept) stay."""
+    flat = _flat(block_text)
+    if not flat:
+        return text
+    lines = text.split("\n")
+    seen = 0
+    cut: set[int] = set()
+    for index in range(len(lines) - 1, -1, -1):
+        line = _flat(lines[index])
+        if not line:
+            continue
+        seen += 1
+        if seen > CUT_TAIL_LINES:
+            break
+        if len(line) >= 2 and line in flat:
+            cut.add(index)
+    if not cut or len(cut) == seen:
+        return text  # nothing of the block, or nothing but the block: the text is kept
+    return "\n".join(line for i, line in enumerate(lines) if i not in cut).strip()

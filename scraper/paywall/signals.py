@@ -95,10 +95,14 @@ def rule_notice(ev: Evidence) -> Iterable[Signal]:
 @signal("notice")
 def notice_by_meaning(ev: Evidence) -> Iterable[Signal]:
     """``notice:meaning``: a block at the end of the text or right after the body reads as a
-    notice; ``notice:access``: a block right after the body asks for a subscription, an account
+    notice; ``notice:inside``: a paragraph of the text reads as one, with more text kept after it
+    (less than before it); ``notice:access``: a block right after the body asks for a subscription, an account
     or a login (with an offer, a link or a form) without saying what is withheld."""
     if ev.notice is not None and not ev.notice.strong:
         yield Signal("notice:access", f"in text: {ev.notice.notice[:120]}")
+        return
+    if ev.notice is not None and ev.notice.inside:
+        yield Signal("notice:inside", f"in text, before its closing lines: {_hits(ev.notice.hits)}")
         return
     if ev.notice is not None and (ev.notice.rule is None or reads_as_notice(ev.notice.concepts)):
         yield Signal("notice:meaning", f"in text: {_hits(ev.notice.hits)}")

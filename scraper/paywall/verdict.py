@@ -26,7 +26,8 @@ How a verdict is reached
 
 A notice found at the end of the text is cut out whatever the verdict and kept as ``notice``;
 when the wall is only in the DOM (a box the extractor dropped), the box's text is the notice.
-Hidden body text is cut from the text when the verdict finds a wall.
+Hidden body text is cut from the text when the verdict finds a wall, and whatever the verdict
+when it is the rest of the body (after the visible end, or the body's own container clipped).
 """
 
 from __future__ import annotations
@@ -105,6 +106,8 @@ def assess(
     decl = declaration(doc, rules)
     patterns = _rule_patterns(rules.notice_phrases) if rules and rules.notice_phrases else ()
     notice = notice_blocks.find_tail_notice(text, patterns)  # type: ignore[arg-type]
+    if notice is None:
+        notice = notice_blocks.find_inner_notice(text)
     notice_hidden: str | None = None
     if notice is not None:
         if _notice_visible(doc, notice.notice):
@@ -157,25 +160,32 @@ def assess(
     signals, features = fitted.weigh(collect(ev))
     p = fitted.probability(features)
     walled = p >= fitted.threshold
-    if walled and hidden is not None:
-        text = visible
+    if hidden is not None and (walled or hidden_rest):
+        text = visible  # what a reader sees: a hidden rest is never article text
+
+    notice_text = notice.notice if notice is not None else None
+    concepts = notice.concepts if notice is not None else frozenset()
+    if notice_text is None:
+        # A notice block found in the DOM (near the body's end, or right after it) is taken out
+        # of the text when the extractor kept it: whatever the verdict when it reads as a
+        # notice; when the verdict is a wall, also a block that only asks for access or a box.
+        block = near_end or next((b for b in blocks if b.reads_as_notice), None)
+        if walled and block is None:
+            block = next((b for b in blocks if b.asks_for_access), None)
+        box = next((h for h in ev.boxes if h.text), None)
+        if block is not None:
+            notice_text, concepts = notice_blocks.own_text(block.text, visible), block.concepts
+        elif walled and ev.rule_box is not None:
+            notice_text = " ".join((ev.rule_box[1].text(deep=True) or "").split()) or None
+        elif walled and box is not None:
+            notice_text = notice_blocks.own_text(box.text, visible)
+        if notice_text:
+            text = notice_blocks.cut_block(text, notice_text)
     if walled:
         access = "locked" if is_lede(count_words(text), prose_paragraphs(text)) else "truncated"
         confidence = p
     else:
         access, confidence = "full", 1.0 - p
-
-    notice_text = notice.notice if notice is not None else None
-    concepts = notice.concepts if notice is not None else frozenset()
-    if walled and notice_text is None:
-        block = near_end or next((b for b in blocks if b.reads_as_notice or b.asks_for_access), None)
-        box = next((h for h in ev.boxes if h.text), None)
-        if block is not None:
-            notice_text, concepts = block.text, block.concepts
-        elif ev.rule_box is not None:
-            notice_text = " ".join((ev.rule_box[1].text(deep=True) or "").split()) or None
-        elif box is not None:
-            notice_text = box.text
     if notice_text:
         notice_text = notice_text.strip()[:_NOTICE_MAX_CHARS]
     verdict = PaywallVerdict(

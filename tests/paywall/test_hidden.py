@@ -54,3 +54,12 @@ def test_visible_rest_is_full() -> None:
     art = extract_article(page(REST, box=""), "https://news.example/a/1")
     assert art.access == "full"
     assert "Paragraph 5 of the rest" in art.text
+
+
+def test_hidden_rest_without_a_wall_is_still_not_text() -> None:
+    # No notice, no box: whatever the verdict says, a reader does not see the hidden rest.
+    art = extract_article(page("<div style='display:none'>{}</div>".format(REST), box=""),
+                          "https://news.example/a/1")
+    assert "dom:hidden-rest" in art.paywall_signals or "dom:hidden-body" in art.paywall_signals
+    assert "Paragraph 3 of the rest" not in art.text
+    assert "Teaser 1" in art.text

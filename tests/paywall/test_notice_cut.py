@@ -1,0 +1,54 @@
+"""Notices never stay in ``text``: a notice inside the text, and a notice block found in the DOM."""
+
+from __future__ import annotations
+
+from scraper.extract.article import extract_article
+from scraper.paywall.blocks import cut_block, find_inner_notice, own_text
+
+from .conftest import PROSE
+
+BIO = ("Jane Doe covers city hall for the Courier. She joined the paper in 2015 after ten years "
+       "at the Evening Post, where she wrote about transport and housing.")
+
+
+def test_inner_notice_is_cut_and_what_follows_stays() -> None:
+    text = "\n".join([PROSE, PROSE, "The rest of this article is for subscribers only.",
+                      "Subscribe now", BIO])
+    found = find_inner_notice(text)
+    assert found is not None and found.inside
+    assert found.notice == "The rest of this article is for subscribers only.\nSubscribe now"
+    assert found.text == "\n".join([PROSE, PROSE, BIO])
+
+
+def test_inner_notice_needs_a_notice_and_little_text_after_it() -> None:
+    promo = "Subscribe to read the rest of this article."
+    assert find_inner_notice("\n".join([PROSE, promo, BIO])) is not None
+    long_after = "\n".join([PROSE] + [promo] + [PROSE] * 30)  # an inline promo mid-article
+    assert find_inner_notice(long_after) is None
+    assert find_inner_notice("\n".join([PROSE, "Sign up for our newsletter to read more.", BIO])) is None
+    assert find_inner_notice("\n".join([PROSE, PROSE, BIO])) is None
+
+
+def test_own_text_leaves_out_the_teaser_a_block_encloses() -> None:
+    text = "\n".join([PROSE, "Subscriber-only story", "Start your subscription"])
+    block = f"{PROSE} Subscriber-only story Start your subscription Already a subscriber? Sign in"
+    assert own_text(block, text) == "Subscriber-only story Start your subscription Already a subscriber? Sign in"
+    assert own_text("Subscribe to keep reading", PROSE) == "Subscribe to keep reading"
+
+
+def test_cut_block_removes_only_the_block_lines() -> None:
+    text = "\n".join([PROSE, "Subscribe to keep reading.", "See our offers", "© 2024 The Courier"])
+    assert cut_block(text, "Subscribe to keep reading. See our offers") == \
+        "\n".join([PROSE, "© 2024 The Courier"])
+    assert cut_block(PROSE, PROSE) == PROSE  # never the whole text
+
+
+def test_notice_kept_before_a_bio_leaves_the_text() -> None:
+    html = (f"<html><body><article><h1>Budget</h1><p>{PROSE}</p><p>{PROSE} Again.</p>"
+            "<p><b>The rest of this article is reserved for subscribers.</b> "
+            "<a href='/subscribe'>Subscribe now</a></p>"
+            f"<p>{BIO}</p></article></body></html>").encode()
+    art = extract_article(html, "https://news.example/a/1")
+    assert "reserved for subscribers" not in art.text
+    assert "reserved for subscribers" in (art.paywall_notice or "")
+    assert "Jane Doe covers city hall" in art.text
