@@ -173,6 +173,7 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
 
 INSIDE_MAX_WORDS = 60  # a notice paragraph inside the text is short
 INSIDE_MAX_AFTER = 400  # ... and fewer words follow it than this
+INSIDE_READ = 16  # closing lines read at most
 
 
 def find_inner_notice(text: str) -> Notice | None:
@@ -183,10 +184,14 @@ def find_inner_notice(text: str) -> Notice | None:
     lines = text.split("\n")
     m = matcher()
     words_after = 0
+    read = 0
     for index in range(len(lines) - 1, 0, -1):
         line = lines[index].strip()
         if not line:
             continue
+        read += 1
+        if read > INSIDE_READ:
+            return None
         words = count_words(line)
         if words > INSIDE_MAX_WORDS or len(line) > MAX_BLOCK_CHARS:
             words_after += words
@@ -194,7 +199,9 @@ def find_inner_notice(text: str) -> Notice | None:
                 return None
             continue
         found = m.concepts(line)
-        if not reads_as_notice(found) or (found.isdisjoint(_WITHHELD) and words < 5):
+        # Labels ("Subscribers only" on each teaser of a related list) do not count here: a
+        # notice inside the text says what is withheld, that the meter ran out, or sells access.
+        if not reads_as_notice(found) or found.isdisjoint(_WITHHELD | {"meter", "unlock"}):
             words_after += words
             if words_after > INSIDE_MAX_AFTER:
                 return None

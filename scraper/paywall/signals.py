@@ -200,9 +200,18 @@ def lengths(ev: Evidence) -> Iterable[Signal]:
     yield from reading_time_signals(ev.doc, ev.body_words)
 
 
+SHORT_BODY_WORDS = 350  # a teaser cut by a script wall is short; a full article may end in "…"
+
+
 @signal("ending")
 def ending(ev: Evidence) -> Iterable[Signal]:
-    return ending_signals(ev.text)
+    """How the body's last prose paragraph ends; ``combo:ellipsis-and-short``: it breaks off
+    with an ellipsis and the body is short (a teaser the wall's script cut), a fact apart from
+    the ellipsis alone so the model weighs the two on their own."""
+    found = ending_signals(ev.text)
+    yield from found
+    if ev.body_words < SHORT_BODY_WORDS and any(s.name == "ending:ellipsis" for s in found):
+        yield Signal("combo:ellipsis-and-short", f"{ev.body_words} words")
 
 
 @signal("script:vendor")

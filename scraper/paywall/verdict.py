@@ -21,7 +21,7 @@ How a verdict is reached
 3. The fitted model (:mod:`scraper.paywall.model`, numbers in ``weights.json``) turns the
    signals' features into the probability that this copy is walled; ``truncated`` at or above
    the model's threshold, ``locked`` when, on top of that, no more than a lede remains: fewer
-   than 25 words, or fewer than 40 in at most one prose paragraph (>= 8 words).
+   than 25 words, or fewer than 80 in at most one prose paragraph (>= 8 words).
 4. Confidence is that probability for a walled verdict and its complement for a full one.
 
 A notice found at the end of the text is cut out whatever the verdict and kept as ``notice``;
@@ -55,7 +55,7 @@ from scraper.paywall.length import publisher_lengths
 from scraper.paywall.model import model
 from scraper.paywall.signals import Evidence, collect, rule_box_hit
 
-LOCKED_WORDS = 40  # locked: under this many words, in at most one prose paragraph ...
+LOCKED_WORDS = 80  # locked: under this many words, in at most one prose paragraph (a lede) ...
 LEDE_WORDS = 25  # ... or under this many words in any shape (a headline and a sentence)
 PROSE_PARAGRAPH_WORDS = 8  # a paragraph this long is prose, not a label or a headline
 _NOTICE_MAX_CHARS = 1000
