@@ -49,9 +49,12 @@ LEXICON_DIR = Path(__file__).with_name("lexicon")
 ACCESS = ("subscribe", "register", "signin", "unlock")
 GATE = ("continue", "rest", "exclusive")
 SUPPORT = ("offer", "article", "free")
+# The meter: a count or limit of free articles reached ("you have read your 5 free articles
+# this month"): a wall on its own when it names articles or free reading.
+METER = ("meter",)
 # Concepts of promos and page furniture that are not walls.
 NEGATIVE = ("newsletter", "donate", "comment", "cookie")
-CONCEPTS: tuple[str, ...] = ACCESS + GATE + SUPPORT + NEGATIVE
+CONCEPTS: tuple[str, ...] = ACCESS + GATE + SUPPORT + METER + NEGATIVE
 REQUIRED = ACCESS + GATE  # every language names these
 MIN_CASES = 3
 
@@ -339,12 +342,14 @@ def reads_as_notice(concepts: frozenset[str]) -> bool:
     """The vocabulary's own test of a block: it asks for access (subscribe, register, sign in,
     unlock) AND withholds something (continue, the rest, exclusive), or says this article or
     its rest is exclusive (to subscribers, members), or sells access to this content (unlock +
-    article); and is no newsletter, donation, comment or cookie promo. The verdict's fitted model weighs the same concepts with
+    article), or says the reader's free articles are used up (meter + article or free); and is no newsletter, donation, comment or cookie promo. The verdict's fitted model weighs the same concepts with
     structure; this rule is what each language file's ``cases`` are checked against."""
     if not concepts.isdisjoint(NEGATIVE):
         return False
     if "exclusive" in concepts and not concepts.isdisjoint(("rest", "continue", "article")):
         return True  # "the rest of this article is only for subscribers"
+    if "meter" in concepts and not concepts.isdisjoint(("article", "free")):
+        return True  # "you have reached your limit of free articles this month"
     if concepts.isdisjoint(ACCESS):
         return False
     if not concepts.isdisjoint(GATE):
