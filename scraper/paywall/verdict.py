@@ -160,8 +160,10 @@ def assess(
     signals, features = fitted.weigh(collect(ev))
     p = fitted.probability(features)
     walled = p >= fitted.threshold
-    if hidden is not None and (walled or hidden_rest):
-        text = visible  # what a reader sees: a hidden rest is never article text
+    if hidden is not None and (walled or (hidden_rest and _teaser(visible))):
+        # What a reader sees: a hidden rest after a visible teaser is never article text. A
+        # body hidden whole, with no wall found, is a page that reveals it by script: kept.
+        text = visible
 
     notice_text = notice.notice if notice is not None else None
     concepts = notice.concepts if notice is not None else frozenset()
@@ -198,6 +200,11 @@ def assess(
         model=wall_model(signals, concepts, walled),
     )
     return verdict, text
+
+
+def _teaser(text: str) -> bool:
+    """Some prose stays visible: at least ``LEDE_WORDS`` words in a paragraph of prose."""
+    return count_words(text) >= LEDE_WORDS and prose_paragraphs(text) >= 1
 
 
 def _without_last_prose(text: str) -> str:

@@ -63,3 +63,13 @@ def test_hidden_rest_without_a_wall_is_still_not_text() -> None:
     assert "dom:hidden-rest" in art.paywall_signals or "dom:hidden-body" in art.paywall_signals
     assert "Paragraph 3 of the rest" not in art.text
     assert "Teaser 1" in art.text
+
+
+def test_body_hidden_whole_without_a_wall_is_kept() -> None:
+    # A page that hides its whole body until a script reveals it is no wall: nothing visible
+    # would be left, and the article would be lost.
+    html = (f"<html><body><article><h1>Harbour plan</h1><div style='display:none'>{REST}</div>"
+            "</article></body></html>").encode()
+    art = extract_article(html, "https://news.example/a/1")
+    assert art.access == "full"
+    assert "Paragraph 3 of the rest" in art.text
