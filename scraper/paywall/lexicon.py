@@ -184,6 +184,17 @@ def load_languages(directory: Path = LEXICON_DIR) -> tuple[Language, ...]:
     return tuple(load_language(path) for path in files)
 
 
+# Letters of Hebrew, Arabic, the Indic scripts, Thai, Tibetan, Hangul, CJK, kana, full-width
+# forms (not punctuation, currency or typographic quotes, which European text is full of).
+_WIDE = re.compile("[\u0590-\u0fff\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
+                   "\uff00-\uffef]")
+
+
+def _has_wide(text: str) -> bool:
+    """A letter of a script written with those letters (Arabic, Devanagari, CJK, Hangul...)."""
+    return _WIDE.search(text) is not None
+
+
 @dataclass(frozen=True)
 class Matcher:
     """Every language's entries at once, indexed by their first word.
@@ -202,6 +213,8 @@ class Matcher:
     substrings: tuple[tuple[str, str], ...]  # (concept, substring) for boundary-free languages
     url_regex: re.Pattern[str]
 
+    narrow_infixes: tuple[Entry, ...] = ()  # the infixes written without a wide letter
+    narrow_substrings: tuple[tuple[str, str], ...] = ()  # the same for substrings
     _cache: dict[str, tuple[Entry, ...]] = field(default_factory=dict, compare=False, repr=False)
     _memo: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -239,8 +252,12 @@ class Matcher:
             return found
         toks = tokens(text)
         lowered = " ".join(toks)
+        # Most entries of scripts from Hebrew on (Arabic, Devanagari, CJK, Hangul) need no
+        # look unless the text holds a letter of them: one scan of the text, not hundreds.
+        wide = _has_wide(lowered)
         # Infix entries are few and rare in a text: keep those whose first word occurs at all.
-        infixes = [e for e in self.infixes if e.words[0] in lowered]
+        infixes = [e for e in (self.infixes if wide else self.narrow_infixes)
+                   if e.words[0] in lowered]
         cache = self._cache
         pair_firsts = self.pair_firsts
         for i, tok in enumerate(toks):
@@ -262,9 +279,10 @@ class Matcher:
                     continue
                 if self._entry_at(toks, i, e):
                     found[e.concept] = " ".join(toks[i:i + len(e.words)])
-        if self.substrings:
+        substrings = self.substrings if wide else self.narrow_substrings
+        if substrings:
             lowered = unicodedata.normalize("NFC", text).lower()
-            for concept, sub in self.substrings:
+            for concept, sub in substrings:
                 if concept not in found and sub in lowered:
                     found[concept] = sub
         return found
@@ -328,6 +346,8 @@ def build_matcher(languages: tuple[Language, ...]) -> Matcher:
         stems={k: tuple(v) for k, v in stems.items()},
         stem_lengths=tuple(sorted({len(k) for k in stems})),
         infixes=tuple(infixes),
+        narrow_infixes=tuple(e for e in infixes if not any(_has_wide(w) for w in e.words)),
+        narrow_substrings=tuple(sorted(x for x in substrings if not _has_wide(x[1]))),
         substrings=tuple(sorted(substrings)),
         url_regex=re.compile(url if words else r"(?!)", re.IGNORECASE),
     )

@@ -74,6 +74,9 @@ def collect(ev: Evidence) -> list[Signal]:
     found: list[Signal] = []
     for _family, fn in REGISTRY:
         found.extend(fn(ev))
+    combo = wall_after_short_body((s.name for s in found), ev.body_words)
+    if combo is not None:
+        found.append(combo)
     return found
 
 
@@ -232,6 +235,21 @@ def paid_and_short(ev: Evidence) -> Iterable[Signal]:
         yield Signal("combo:paid-and-short", f"declared paid; {short}")
     elif any(hit.kind == "slot" for hit in ev.boxes):
         yield Signal("combo:paid-and-short", f"empty wall slot; {short}")
+
+
+_WALL_PARTS = frozenset({"notice:access", "dom:login-form", "dom:paywall-box",
+                         "dom:vendor:server", "dom:vendor:client"})
+
+
+def wall_after_short_body(names: Iterable[str], body_words: int) -> Signal | None:
+    """``combo:wall-and-short``: a block asking for access, a login form, a paywall box or a
+    vendor's wall element after a body under ``SHORT_BODY_WORDS`` words: a wall placed right
+    after a short body, whatever its words (each part alone is also found on full pages, where
+    the browser draws the wall over the whole text)."""
+    parts = sorted(n for n in names if n in _WALL_PARTS or n.startswith("dom:vendor:"))
+    if body_words < SHORT_BODY_WORDS and parts:
+        return Signal("combo:wall-and-short", f"{', '.join(parts)}; {body_words} words")
+    return None
 
 
 def rule_box_hit(doc: Document, rules: SourceRules | None) -> tuple[str, LexborNode] | None:

@@ -57,7 +57,7 @@ PRIOR: dict[str, float] = {
     "haspart:selector-missing": 2.0, "haspart:selector-offer": 2.0, "haspart:selector-full": -4.0,
     "length:below-wordcount": 2.0, "length:below-articlebody": 2.0, "length:near-description": 2.0,
     "length:below-reading-time": 2.0, "ending:ellipsis": 2.0, "ending:mid-sentence": 1.0,
-    "combo:paid-and-short": 2.0, "combo:ellipsis-and-short": 1.0, "body:long": -1.0,
+    "combo:paid-and-short": 2.0, "combo:ellipsis-and-short": 1.0, "combo:wall-and-short": 3.0, "body:long": -1.0,
 }
 # A source's own rules are what its author checked on the site, and reduced/faded paragraph
 # classes are the publisher's own mark of a cut copy (Zeit, SZ, KStA, OÖN: precision "H" in the
