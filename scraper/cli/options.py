@@ -38,6 +38,23 @@ def format_option(default: str = "table") -> Callable[[F], F]:
     return decorate
 
 
+def tz_option(f: F) -> F:
+    return click.option(
+        "--tz", "tz", envvar="SCRAPER_TZ", default="UTC", show_default=True, callback=_zone,
+        help="Time zone for day boundaries and times shown (IANA name, e.g. Europe/Paris; env SCRAPER_TZ).",
+    )(f)
+
+
+def _zone(ctx: click.Context, param: click.Parameter, value: str) -> Any:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {value!r}: give an IANA name such as UTC or "
+                                 "Europe/Paris") from None
+
+
 def settings(db: Path | None = None, sources_path: Path | None = None, **overrides: Any) -> Settings:
     return from_env(db=db, sources=sources_path, **overrides)
 
