@@ -73,6 +73,25 @@ def named_hosts(urls: Iterable[str]) -> tuple[str, ...]:
     return tuple(hosts)
 
 
+def allow_private_option(what: str) -> Callable[[F], F]:
+    def decorate(f: F) -> F:
+        return click.option("--allow-private", is_flag=True, envvar="SCRAPER_ALLOW_PRIVATE",
+                            help=f"Allow loopback and private addresses for {what} (local test servers).")(f)
+    return decorate
+
+
+def source_hosts(sources: Iterable[Any]) -> tuple[str, ...]:
+    """The hosts of every source: its domains and the hosts of its feeds, sitemaps and index
+    pages (what ``poll --allow-private`` lets resolve to loopback or private addresses)."""
+    hosts: list[str] = []
+    for source in sources:
+        urls = [str(spec.url) for spec in (*source.feeds, *source.sitemaps, *source.index_pages)]
+        for host in (*source.domains, *named_hosts(urls)):
+            if host not in hosts:
+                hosts.append(host)
+    return tuple(hosts)
+
+
 def load_sources_if_present(path: Path, required: bool = False) -> Any:
     """The sources file, or None when it does not exist and was not asked for explicitly."""
     from scraper.errors import ConfigError

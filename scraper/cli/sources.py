@@ -38,12 +38,20 @@ def sources_check_cmd(sources_path: Path, fmt: str) -> None:
     from scraper.render import render
     from scraper.sources import sources_check
 
-    rows = sources_check(sources_path, os.environ)
-    columns = list(rows[0]) if rows else ["name"]
-    render(columns, [tuple(r.values()) for r in rows], fmt, sys.stdout)
+    from scraper.errors import ConfigError
+
+    errors: list[ConfigError] = []
+    rows = sources_check(sources_path, os.environ, errors)
+    if rows:
+        render(list(rows[0]), [tuple(r.values()) for r in rows], fmt, sys.stdout)
     warnings = sum(1 for r in rows if r["status"] != "ok")
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
     click.echo(f"{sources_path}: {len(rows)} sources valid"
-               + (f", {warnings} with warnings" if warnings else ""), err=True)
+               + (f", {warnings} with warnings" if warnings else "")
+               + (f", {len(errors)} invalid" if errors else ""), err=True)
+    if errors:
+        sys.exit(errors[0].exit_code)
 
 
 @cli.command("discover")
