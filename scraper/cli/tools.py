@@ -72,8 +72,8 @@ def reextract_cmd(db: Path, sources_path: Path, source: str | None, since: str |
               help="parquet (a directory partitioned by source and month), jsonl, csv, or warc.")
 @db_option
 @click.option("--source", help="Only this source's articles.")
-@click.option("--since", help="Published (else first seen) since DATE, inclusive.")
-@click.option("--until", help="Published (else first seen) until DATE; a date includes the day.")
+@click.option("--since", help="Fetched (latest fetch) since DATE, inclusive, as in reextract.")
+@click.option("--until", help="Fetched (latest fetch) until DATE; a date includes the day.")
 @click.option("--access", type=click.Choice(ACCESS), help="Only articles with this access.")
 def export_cmd(out: Path, fmt: str, db: Path, source: str | None, since: str | None,
                until: str | None, access: str | None) -> None:
@@ -200,3 +200,28 @@ def stats_cmd(db: Path, fmt: str) -> None:
         render_stats(rows, sys.stdout, title=f"{conf.db}")
     else:
         render(STATS_COLUMNS, rows, fmt, sys.stdout)
+
+
+@cli.command("storage")
+@db_option
+@click.option("--rewrite", is_flag=True,
+              help="Copy an archive written in a newer format into the compatible one (old file kept).")
+def storage_cmd(db: Path, rewrite: bool) -> None:
+    """Print the archive's storage format and the oldest DuckDB that opens it.
+
+    New archives are written for DuckDB 1.4 and newer. An archive created before (in the
+    format of the DuckDB that wrote it) is copied into that format by --rewrite, which keeps
+    the old file as DB.before-rewrite; the archive's lock is held throughout.
+    """
+    from scraper.archive import Archive
+    from scraper.archive.compat import rewrite_storage, storage_info
+
+    conf = settings(db)
+    archive = Archive(conf.db, lock_timeout=conf.lock_timeout)
+    info = storage_info(archive)
+    if rewrite and not info.compatible:
+        info = rewrite_storage(archive)
+        click.echo(f"rewrote {info.path}; the previous file is {info.path}.before-rewrite")
+    click.echo(f"{info.path}: storage {info.storage_version}, opens in DuckDB {info.oldest_duckdb} "
+               f"or newer" + ("" if info.compatible else "; scraper storage --rewrite makes it "
+                                                          "readable by DuckDB 1.4"))
