@@ -92,7 +92,7 @@ class Daemon:
         try:
             summary = poll_source(source, self.ctx)
             if summary.feeds:  # a poll happened (the job fires often; feeds are polled when due)
-                log.info("poll", extra=summary.row())
+                log.info("source polled", extra=summary.row())
         except Exception as exc:  # one source's failure must not stop the daemon
             log.error("poll failed", extra={"source": source.name, "error": getattr(exc, "code", type(exc).__name__),
                                             "detail": str(exc).splitlines()[0] if str(exc) else ""})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -14,6 +15,7 @@ from scraper.cli.options import (
     load_sources_if_present,
     settings,
     sources_option,
+    tz_option,
 )
 
 EXPORT_FORMATS = ("parquet", "jsonl", "csv", "warc")
@@ -181,7 +183,8 @@ def import_cmd(files: tuple[Path, ...], db: Path, sources_path: Path) -> None:
 @cli.command("stats")
 @db_option
 @format_option("table")
-def stats_cmd(db: Path, fmt: str) -> None:
+@tz_option
+def stats_cmd(db: Path, fmt: str, tz: Any) -> None:
     """Summarise the archive per source: articles, truncated and locked shares, median words,
     last article, fetch errors.
 
@@ -197,9 +200,9 @@ def stats_cmd(db: Path, fmt: str) -> None:
     conf = settings(db)
     rows = archive_stats(Archive(conf.db, lock_timeout=conf.lock_timeout))
     if fmt == "table":
-        render_stats(rows, sys.stdout, title=f"{conf.db}")
+        render_stats(rows, sys.stdout, title=f"{conf.db}", tz=tz)
     else:
-        render(STATS_COLUMNS, rows, fmt, sys.stdout)
+        render(STATS_COLUMNS, rows, fmt, sys.stdout, tz=tz)
 
 
 @cli.command("storage")
