@@ -225,9 +225,9 @@ def show_cmd(url: str, db: Path, sources_path: Path, as_json: bool, raw: bool) -
         response = archive.read(latest)
         if response is None:
             raise ArchiveMissingError(f"{url}: no raw response is stored for it", code="archive:no-response")
-        out = click.get_binary_stream("stdout")
-        out.write(stored_response(response).content)
-        out.flush()
+        sys.stdout.flush()
+        sys.stdout.buffer.write(stored_response(response).content)
+        sys.stdout.buffer.flush()
         return
     if as_json:
         from scraper.render import json_value
