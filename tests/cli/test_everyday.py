@@ -19,6 +19,7 @@ from scraper.archive import Archive
 from scraper.archive.queries import query_error
 from scraper.cli import cli
 from scraper.fixtureweb import FixtureWeb
+from scraper.fixtureweb.server import SITES_ROOT
 from scraper.fixtureweb.sources import render_sources
 from scraper.logs import JSONFormatter
 
@@ -308,3 +309,47 @@ def test_the_daemon_says_it_started_and_each_poll_without_v(tmp_path: Path) -> N
     started = next(line for line in text.splitlines() if "daemon started" in line)
     assert "sources=2" in started and "feeds=" in started and "next_poll=now" in started
     assert "source polled source=" in text
+
+
+# what similar tools give ----------------------------------------------------------------------
+
+def test_fetch_reads_urls_from_a_file_and_from_stdin(tmp_path: Path) -> None:
+    with FixtureWeb() as web:
+        first, second = web.url(ARTICLE), web.url("/dailyledger/2024/06/13/grocery-chains-margins-investigation/")
+        listing = tmp_path / "urls.txt"
+        listing.write_text(f"# two articles\n{first}\n\n{second}\n")
+        res = run("fetch", "--no-store", "--json", "--allow-private", "-i", str(listing))
+        assert res.exit_code == 0, res.output
+        assert [json.loads(line)["url"] for line in res.stdout.splitlines()] == [first, second]
+        res = run("fetch", "--no-store", "--json", "--allow-private", "-", input=f"{second}\n")
+        assert [json.loads(line)["url"] for line in res.stdout.splitlines()] == [second]
+    res = run("fetch", "-", input="\n# nothing\n")
+    assert res.exit_code == 2 and "no URL given" in res.stderr
+
+
+def test_diff_shows_the_words_that_changed_between_revisions(tmp_path: Path) -> None:
+    db = tmp_path / "a.duckdb"
+    with FixtureWeb() as web:
+        path = ARTICLE
+        original = (SITES_ROOT / ARTICLE.strip("/") / "index.html").read_bytes()
+        url = web.url(path)
+        assert run("fetch", "--allow-private", "--db", str(db), url).exit_code == 0
+        changed = original.replace(b"<p>La fondation Python", b"<p>La grande fondation Python", 1)
+        assert changed != original
+        web.put(path, changed, content_type="text/html; charset=iso-8859-1")
+        res = run("fetch", "--allow-private", "--db", str(db), url)
+        assert res.stdout.startswith("updated"), res.output
+    res = run("diff", "--db", str(db), url)
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith("--- version 1") and "+++ version 2" in res.stdout
+    assert "La {+grande+} fondation Python" in res.stdout
+    assert run("diff", "--db", str(db), url, "1", "1").stdout.rstrip().endswith("(the texts are the same)")
+    res = run("diff", "--db", str(db), url, "1", "9")
+    assert res.exit_code == 2 and "no revision 9" in res.stderr
+
+
+def test_storage_names_the_oldest_duckdb(polled) -> None:
+    web, db, sources = polled
+    res = run("storage", "--db", str(db))
+    assert res.exit_code == 0
+    assert res.stdout.strip().endswith("storage v1.4.0+, opens in DuckDB 1.4.0 or newer")
