@@ -74,6 +74,7 @@ class Daemon:
         names = [s.name for s in self.sources]
         if not archive.exists():
             return "now"
+        archive = Archive(archive.path, lock_timeout=2.0)  # a start line never waits long
         try:
             due = archive.read(lambda con: con.execute(
                 "SELECT min(next_poll_at) FROM feeds WHERE source IN (SELECT unnest(?::VARCHAR[]))",

@@ -45,7 +45,7 @@ def sql_cmd(query: str | None, query_file: Any, params: dict[str, str], db: Path
     Examples:
       scraper sql "SELECT source, count(*) FROM articles GROUP BY 1"
       scraper sql --format jsonl "SELECT url, access FROM articles WHERE access <> 'full'"
-      scraper sql -p src=developpez "SELECT count(*) FROM articles WHERE source = $src"
+      scraper sql -p src=developpez 'SELECT count(*) FROM articles WHERE source = $src'
       scraper sql -f report.sql
     """
     from scraper.archive.queries import run_sql
