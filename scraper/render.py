@@ -234,8 +234,8 @@ def _render_table(names: list[str], rows: Iterable[Sequence[Any]], out: TextIO, 
     compact = bool(widths)
     table = Table(box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD, show_edge=not compact,
                   pad_edge=not compact, collapse_padding=compact)
-    for i in kept:
-        table.add_column(headers[i], overflow="fold", width=widths.get(i))
+    for i in kept:  # folded headers wrap between words; a table that fits keeps the names
+        table.add_column(headers[i] if compact else names[i], overflow="fold", width=widths.get(i))
     console = Console(file=out, width=width, highlight=False)
     for row in cells:
         table.add_row(*(Text(row[i]) for i in kept))
