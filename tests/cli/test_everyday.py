@@ -353,3 +353,13 @@ def test_storage_names_the_oldest_duckdb(polled) -> None:
     res = run("storage", "--db", str(db))
     assert res.exit_code == 0
     assert res.stdout.strip().endswith("storage v1.4.0+, opens in DuckDB 1.4.0 or newer")
+
+
+def test_discover_with_allow_private_gives_an_entry_that_polls(polled) -> None:
+    from scraper.sources.config import load_sources_text
+
+    web, db, sources = polled
+    res = run("discover", "--allow-private", web.url("/dailyledger/"))
+    assert res.exit_code == 0, res.output
+    (source,) = list(load_sources_text(res.stdout))
+    assert source.allow_private  # its poll may read the loopback host it was discovered on
