@@ -65,7 +65,25 @@ class Daemon:
                       misfire_grace_time=max(int(self.flush_every), 1))
         sched.start()
         self.scheduler = sched
-        log.info("daemon started", extra={"sources": len(self.sources), "db": str(self.settings.db)})
+        feeds = sum(len(s.feeds) + len(s.sitemaps) + len(s.index_pages) for s in self.sources)
+        log.info("daemon started", extra={"sources": len(self.sources), "feeds": feeds,
+                                          "db": str(self.settings.db), "next_poll": self._next_poll(archive)})
+
+    def _next_poll(self, archive: Archive) -> str:
+        """When the first feed is due: "now" for a new archive or a feed already due."""
+        names = [s.name for s in self.sources]
+        if not archive.exists():
+            return "now"
+        archive = Archive(archive.path, lock_timeout=2.0)  # a start line never waits long
+        try:
+            due = archive.read(lambda con: con.execute(
+                "SELECT min(next_poll_at) FROM feeds WHERE source IN (SELECT unnest(?::VARCHAR[]))",
+                [names]).fetchone()[0])
+        except Exception:  # a locked or damaged archive: the polls report it
+            return "unknown"
+        if due is None or due <= datetime.now(UTC):
+            return "now"
+        return str(due.astimezone(UTC).isoformat(timespec="seconds"))
 
     def _poll(self, source: Source) -> None:
         if self.stopping.is_set() or self.ctx is None:
@@ -73,7 +91,9 @@ class Daemon:
         with self._cond:
             self._running += 1
         try:
-            poll_source(source, self.ctx)
+            summary = poll_source(source, self.ctx)
+            if summary.feeds:  # a poll happened (the job fires often; feeds are polled when due)
+                log.info("source polled", extra=summary.row())
         except Exception as exc:  # one source's failure must not stop the daemon
             log.error("poll failed", extra={"source": source.name, "error": getattr(exc, "code", type(exc).__name__),
                                             "detail": str(exc).splitlines()[0] if str(exc) else ""})

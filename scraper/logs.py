@@ -54,3 +54,11 @@ def setup_logging(verbose: int = 0, fmt: str = "text", stream: object = None) ->
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+
+
+def announce(logger: str) -> None:
+    """Let ``logger``'s info lines through at the default level (the daemon's start line and
+    one line per poll: a service says it runs without -v)."""
+    root = logging.getLogger("scraper")
+    if root.level > logging.INFO:
+        logging.getLogger(logger).setLevel(logging.INFO)

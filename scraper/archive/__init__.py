@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from scraper.archive.db import Archive
+from scraper.archive.db import OLDEST_DUCKDB, STORAGE_VERSION, Archive, connect_readonly
 from scraper.archive.migrations import LATEST_VERSION, ensure_schema
 from scraper.archive.queries import (
     archived_urls,
@@ -26,11 +26,14 @@ from scraper.archive.store import (
 
 __all__ = [
     "LATEST_VERSION",
+    "OLDEST_DUCKDB",
+    "STORAGE_VERSION",
     "Archive",
     "Skip",
     "StoreOutcome",
     "archived_urls",
     "article_versions",
+    "connect_readonly",
     "content_hash",
     "decompress_body",
     "ensure_schema",

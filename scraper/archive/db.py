@@ -35,6 +35,16 @@ T = TypeVar("T")
 _BACKOFF_FIRST = 0.02  # seconds before the first retry
 _BACKOFF_MAX = 1.0  # longest single wait between two attempts
 
+# The on-disk format new archive files are written in: DuckDB's storage compatibility setting.
+# A file written by a newer DuckDB in its own latest format cannot be opened by an older one
+# ("database file with version number 69, but we can only read versions between 64 and 68"),
+# so the archive is written as the 1.4 LTS line reads it: DuckDB 1.4.0 or newer opens it, the
+# CLI included. An archive created before this setting keeps its format until
+# ``scraper storage --rewrite`` (scraper/archive/compat.py) copies it into this one.
+STORAGE_VERSION = "v1.4.0"
+OLDEST_DUCKDB = "1.4.0"
+_storage_config: dict[str, str] | None = {"storage_compatibility_version": STORAGE_VERSION}
+
 _process_locks: dict[str, threading.Lock] = {}
 _process_locks_guard = threading.Lock()
 
@@ -198,7 +208,7 @@ class Archive:
         while True:
             tries += 1
             try:
-                con = duckdb.connect(str(self.path), read_only=read_only)
+                con = _connect(self.path, read_only=read_only)
             except duckdb.Error as exc:
                 if not is_lock_error(exc):
                     if read_only and "does not exist" in str(exc):
@@ -227,6 +237,36 @@ class Archive:
             f"archive {self.path} is locked by {holder} (waited {self.lock_timeout:g}s); "
             f"retry when it is done, or raise SCRAPER_LOCK_TIMEOUT"
         )
+
+
+def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect`` with the storage compatibility setting (new files are written in
+    :data:`STORAGE_VERSION`); a DuckDB older than that version, which does not know it and
+    writes an older format anyway, connects without it."""
+    global _storage_config
+    if _storage_config is not None:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=_storage_config)
+        except duckdb.InvalidInputException as exc:
+            if "version" not in str(exc).lower():
+                raise
+            _storage_config = None
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def connect_readonly(path: str | Path, timeout: float = 10.0) -> duckdb.DuckDBPyConnection:
+    """A read-only DuckDB connection to the archive at ``path`` for other programs' readers
+    (notebooks, scripts), retried with exponential backoff and jitter (20 ms doubling to 1 s)
+    while a writer (the daemon) holds the file, for up to ``timeout`` seconds.
+
+    Close it soon: while it is open the daemon's writes wait (they keep what they fetched and
+    retry). Raises :class:`ArchiveMissingError` when there is no file,
+    :class:`ArchiveLockedError` when the lock outlasts ``timeout``, :class:`ArchiveError` for
+    any other failure. The session's time zone is UTC, as in ``scraper sql``."""
+    archive = Archive(Path(path), lock_timeout=timeout)
+    if not archive.exists():
+        raise ArchiveMissingError(f"no archive at {archive.path}")
+    return archive._open(read_only=True, deadline=time.monotonic() + timeout)
 
 
 def _tune_writer(con: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -76,19 +76,29 @@ def archived_urls(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> set[st
 
 
 def query_error(exc: BaseException) -> QueryError:
-    """DuckDB's message on one line (its hint kept, the caret drawing dropped)."""
+    """DuckDB's message on one line: every line of it kept (candidate bindings, an extension
+    error's cause), the ``LINE 1: …`` excerpt and its caret drawing dropped."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    message = lines[0] if lines else type(exc).__name__
-    hints = [line for line in lines[1:] if line.startswith("Did you mean")]
-    if hints:
-        message = f"{message} {hints[0]}"
+    kept = [line for line in lines if not line.startswith("LINE ") and set(line) != {"^"}]
+    message = "; ".join(kept) if kept else type(exc).__name__
     if "read-only mode" in message:
         return QueryError(
-            f"{message.rstrip('!')}: queries open the archive read-only; "
-            f"use the write option to change it",
+            f"{message.rstrip('!')}: scraper sql opens the archive read-only; "
+            f"add --write to change it",
             code="sql:read-only",
         )
+    if "file system operations are disabled" in message:
+        return QueryError(
+            f"{message}: scraper sql reads no files unless told; add --allow-files to read "
+            f"Parquet, CSV or JSON files (the archive stays read-only)",
+            code="sql:files-disabled",
+        )
     return QueryError(message)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """DuckDB's Python client turns a SIGINT during a query into this error."""
+    return "interrupt" in str(exc).lower()
 
 
 class Rows(Iterator[tuple[Any, ...]]):
@@ -113,8 +123,10 @@ class Rows(Iterator[tuple[Any, ...]]):
                 raise StopIteration
             try:
                 chunk = self._con.fetchmany(_FETCH_CHUNK)
-            except duckdb.Error as exc:
+            except (duckdb.Error, RuntimeError) as exc:
                 self.close()
+                if _interrupted(exc):
+                    raise KeyboardInterrupt from exc
                 raise query_error(exc) from exc
             if not chunk:
                 self.close()
@@ -139,23 +151,36 @@ class Rows(Iterator[tuple[Any, ...]]):
 
 
 def run_sql(
-    path: Path, sql: str, read_only: bool = True, *, lock_timeout: float = 60.0
+    path: Path, sql: str, read_only: bool = True, *, lock_timeout: float = 60.0,
+    params: dict[str, Any] | None = None, allow_files: bool = False, tz: str | None = None,
 ) -> tuple[list[str], Rows]:
     """Run ``sql`` on the archive; return its column names and its rows.
 
     Read-only (the default), rows stream from the open file, which stays open until they are
-    consumed or closed. With ``read_only=False`` the statement runs in one write transaction
-    and its rows are fetched before the file is closed. Bad SQL raises QueryError with
-    DuckDB's message on one line; a missing archive ArchiveMissingError (read-only)."""
+    consumed or closed; no file outside the archive is read or written unless ``allow_files``.
+    With ``read_only=False`` the statement runs in one write transaction and its rows are
+    fetched before the file is closed. ``params`` fill ``$name`` placeholders; ``tz`` is the
+    session's time zone (days and months of the views; UTC by default). Bad SQL raises
+    QueryError with DuckDB's message on one line; a missing archive ArchiveMissingError
+    (read-only); an interrupted query KeyboardInterrupt."""
     archive = Archive(path, lock_timeout=lock_timeout)
+    args = params or None
+
+    def prepare(con: duckdb.DuckDBPyConnection) -> None:
+        if tz:
+            con.execute(f"SET TimeZone = '{tz.replace(chr(39), '')}'")
+
     if not read_only:
 
         def run(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[Any, ...]]]:
             try:
-                con.execute(sql)
+                prepare(con)
+                con.execute(sql, args)
                 names = [d[0] for d in con.description or ()]
                 return names, (con.fetchall() if con.description else [])
-            except duckdb.Error as exc:
+            except (duckdb.Error, RuntimeError) as exc:
+                if _interrupted(exc):
+                    raise KeyboardInterrupt from exc
                 raise query_error(exc) from exc
 
         names, fetched = archive.write(run)
@@ -164,11 +189,16 @@ def run_sql(
     stack = ExitStack()
     try:
         con = stack.enter_context(archive.connect(read_only=True))
-        # read-only means no file either: COPY … TO, ATTACH, read_csv('/etc/…'), INSTALL
-        con.execute("SET enable_external_access = false")
-        con.execute(sql)
-    except duckdb.Error as exc:
+        # read-only means no file either: COPY … TO, ATTACH, read_csv('/etc/…'), INSTALL;
+        # allow_files lets DuckDB read (and write) files, never the archive
+        prepare(con)
+        if not allow_files:
+            con.execute("SET enable_external_access = false")
+        con.execute(sql, args)
+    except (duckdb.Error, RuntimeError) as exc:
         stack.close()
+        if _interrupted(exc):
+            raise KeyboardInterrupt from exc
         raise query_error(exc) from exc
     except BaseException:
         stack.close()

@@ -29,8 +29,9 @@ class ScraperGroup(click.Group):
         except click.ClickException as exc:
             exc.show()
             sys.exit(exc.exit_code)
-        except click.Abort:
-            click.echo("error: aborted", err=True)
+        except click.Abort as exc:  # click's own for Ctrl-C (and EOF at a prompt)
+            interrupted = isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt)
+            click.echo("error: interrupted" if interrupted else "error: aborted", err=True)
             sys.exit(130)
         except ScraperError as exc:
             click.echo(f"error: {exc}", err=True)

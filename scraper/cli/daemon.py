@@ -7,21 +7,48 @@ import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from scraper.cli import cli
-from scraper.cli.options import db_option, format_option, settings, sources_option
+from scraper.cli.options import (
+    allow_private_option,
+    db_option,
+    format_option,
+    settings,
+    source_hosts,
+    sources_option,
+    tz_option,
+)
+
+POLL_PRIORITY = ("source", "new", "updated", "errors", "feeds", "unchanged", "skipped",
+                 "not_modified", "pending", "seconds")
+STATUS_PRIORITY = ("source", "last_poll", "next_poll", "articles_today", "errors", "articles_total",
+                   "truncated_share", "interval_seconds", "not_modified_share")
+
+
+def _enabled_sources(sources: Any, path: Path) -> list[Any]:
+    """The enabled sources; a ConfigError when there are none (nothing would ever be polled)."""
+    from scraper.errors import ConfigError
+
+    enabled = [s for s in sources if s.enabled]
+    if not enabled:
+        what = "declares no source" if not len(sources) else "has no enabled source"
+        raise ConfigError(f"{path} {what}: nothing to poll; add one under `sources:` "
+                          "(scraper discover URL prints an entry)", code="config:no-sources")
+    return enabled
 
 
 @cli.command("daemon")
 @sources_option
 @db_option
-@click.option("--grace", type=float, default=10.0, show_default=True,
-              help="Seconds in-flight fetches get to finish on SIGINT/SIGTERM.")
+@click.option("--grace", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="Seconds in-flight fetches get to finish on SIGINT/SIGTERM (0 or more).")
 @click.option("--batch-size", type=click.IntRange(1), default=100, show_default=True,
               help="Articles stored per archive write.")
-def daemon_cmd(sources_path: Path, db: Path, grace: float, batch_size: int) -> None:
+@allow_private_option("the sources' hosts")
+def daemon_cmd(sources_path: Path, db: Path, grace: float, batch_size: int, allow_private: bool) -> None:
     """Poll every enabled source on its schedule until SIGINT or SIGTERM.
 
     What is due is kept in the archive, so a restart picks up where it stopped. The archive
@@ -31,8 +58,14 @@ def daemon_cmd(sources_path: Path, db: Path, grace: float, batch_size: int) -> N
     from scraper.poll import PollOptions
     from scraper.sources.config import load_sources
 
+    from scraper.logs import announce
+
     conf = settings(db, sources_path)
     sources = load_sources(conf.sources)
+    _enabled_sources(sources, conf.sources)
+    if allow_private:
+        conf = settings(db, sources_path, private_hosts=source_hosts(sources))
+    announce("scraper.daemon")  # its start line and one line per poll show without -v
     daemon = Daemon(sources, conf, grace=grace, options=PollOptions(batch_size=batch_size, lock_timeout=5.0))
     clean = daemon.run_forever()
     sys.stdout.flush()
@@ -48,7 +81,8 @@ def daemon_cmd(sources_path: Path, db: Path, grace: float, batch_size: int) -> N
 @sources_option
 @db_option
 @format_option("table")
-def poll_cmd(names: tuple[str, ...], sources_path: Path, db: Path, fmt: str) -> None:
+@allow_private_option("the sources' hosts")
+def poll_cmd(names: tuple[str, ...], sources_path: Path, db: Path, fmt: str, allow_private: bool) -> None:
     """Poll every enabled source (or those named) once, due or not, and print a summary."""
     from scraper.archive import Archive
     from scraper.cli.interrupt import Interrupt
@@ -61,6 +95,10 @@ def poll_cmd(names: tuple[str, ...], sources_path: Path, db: Path, fmt: str) -> 
     sources = load_sources(conf.sources)
     for name in names:
         sources.get(name)  # a ConfigError with a hint for an unknown name
+    if not names:
+        _enabled_sources(sources, conf.sources)
+    if allow_private:
+        conf = settings(db, sources_path, private_hosts=source_hosts(sources))
     if sys.stderr.isatty():
         click.echo(f"polling {', '.join(names) or 'all enabled sources'}…", err=True)
     archive = Archive(conf.db, lock_timeout=conf.lock_timeout)
@@ -77,14 +115,15 @@ def poll_cmd(names: tuple[str, ...], sources_path: Path, db: Path, fmt: str) -> 
     rows = [s.row() for s in summaries]
     columns = list(rows[0]) if rows else ["source", "feeds", "not_modified", "new", "updated",
                                           "unchanged", "skipped", "errors", "pending", "seconds"]
-    render(columns, iter([tuple(r.values()) for r in rows]), fmt, sys.stdout)
+    render(columns, iter([tuple(r.values()) for r in rows]), fmt, sys.stdout, priority=POLL_PRIORITY)
     interrupt.exit()
 
 
 @cli.command("status")
 @db_option
 @format_option("table")
-def status_cmd(db: Path, fmt: str) -> None:
+@tz_option
+def status_cmd(db: Path, fmt: str, tz: Any) -> None:
     """Per source, from the archive: last and next poll, articles today and in all, share
     truncated or locked, errors, share of 304s, current polling interval."""
     from scraper.archive import Archive
@@ -92,8 +131,13 @@ def status_cmd(db: Path, fmt: str) -> None:
     from scraper.render import render
 
     conf = settings(db)
-    rows = Archive(conf.db, lock_timeout=conf.lock_timeout).read(
-        lambda con: source_status(con, datetime.now(UTC)))
+
+    def read(con: Any) -> list[dict[str, Any]]:
+        con.execute(f"SET TimeZone = '{tz.key}'")  # "today" starts at midnight in --tz
+        return source_status(con, datetime.now(UTC))
+
+    rows = Archive(conf.db, lock_timeout=conf.lock_timeout).read(read)
     columns = ["source", "last_poll", "next_poll", "articles_today", "articles_total",
                "truncated_share", "errors", "not_modified_share", "interval_seconds"]
-    render(columns, iter([tuple(r[c] for c in columns) for r in rows]), fmt, sys.stdout)
+    render(columns, iter([tuple(r[c] for c in columns) for r in rows]), fmt, sys.stdout, tz=tz,
+           priority=STATUS_PRIORITY)

@@ -38,6 +38,23 @@ def format_option(default: str = "table") -> Callable[[F], F]:
     return decorate
 
 
+def tz_option(f: F) -> F:
+    return click.option(
+        "--tz", "tz", envvar="SCRAPER_TZ", default="UTC", show_default=True, callback=_zone,
+        help="Time zone for day boundaries and times shown (IANA name, e.g. Europe/Paris; env SCRAPER_TZ).",
+    )(f)
+
+
+def _zone(ctx: click.Context, param: click.Parameter, value: str) -> Any:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {value!r}: give an IANA name such as UTC or "
+                                 "Europe/Paris") from None
+
+
 def settings(db: Path | None = None, sources_path: Path | None = None, **overrides: Any) -> Settings:
     return from_env(db=db, sources=sources_path, **overrides)
 
@@ -53,6 +70,25 @@ def named_hosts(urls: Iterable[str]) -> tuple[str, ...]:
             continue  # the fetch itself reports the bad URL
         if host and host not in hosts:
             hosts.append(host)
+    return tuple(hosts)
+
+
+def allow_private_option(what: str) -> Callable[[F], F]:
+    def decorate(f: F) -> F:
+        return click.option("--allow-private", is_flag=True, envvar="SCRAPER_ALLOW_PRIVATE",
+                            help=f"Allow loopback and private addresses for {what} (local test servers).")(f)
+    return decorate
+
+
+def source_hosts(sources: Iterable[Any]) -> tuple[str, ...]:
+    """The hosts of every source: its domains and the hosts of its feeds, sitemaps and index
+    pages (what ``poll --allow-private`` lets resolve to loopback or private addresses)."""
+    hosts: list[str] = []
+    for source in sources:
+        urls = [str(spec.url) for spec in (*source.feeds, *source.sitemaps, *source.index_pages)]
+        for host in (*source.domains, *named_hosts(urls)):
+            if host not in hosts:
+                hosts.append(host)
     return tuple(hosts)
 
 

@@ -38,20 +38,31 @@ def sources_check_cmd(sources_path: Path, fmt: str) -> None:
     from scraper.render import render
     from scraper.sources import sources_check
 
-    rows = sources_check(sources_path, os.environ)
-    columns = list(rows[0]) if rows else ["name"]
-    render(columns, [tuple(r.values()) for r in rows], fmt, sys.stdout)
+    from scraper.errors import ConfigError
+
+    errors: list[ConfigError] = []
+    rows = sources_check(sources_path, os.environ, errors)
+    if rows:
+        render(list(rows[0]), [tuple(r.values()) for r in rows], fmt, sys.stdout)
     warnings = sum(1 for r in rows if r["status"] != "ok")
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
     click.echo(f"{sources_path}: {len(rows)} sources valid"
-               + (f", {warnings} with warnings" if warnings else ""), err=True)
+               + (f", {warnings} with warnings" if warnings else "")
+               + (f", {len(errors)} invalid" if errors else ""), err=True)
+    if errors:
+        sys.exit(errors[0].exit_code)
 
 
 @cli.command("discover")
 @click.argument("url")
 @click.option("--allow-private", is_flag=True, envvar="SCRAPER_ALLOW_PRIVATE",
-              help="Allow loopback and private addresses for the host of URL (local test servers).")
+              help="Allow loopback and private addresses for the host of URL (local test servers); "
+                   "the entry then says allow_private: true.")
 def discover_cmd(url: str, allow_private: bool) -> None:
     """Look at a site's home page and print a ready sources.yaml entry.
+
+    The home page must be fetched: a refused, unreachable or failing (404…) page is an error.
 
     Finds feeds (<link rel="alternate">), sitemaps (robots.txt) and guesses the article
     URL pattern from the home page's links.
@@ -65,7 +76,11 @@ def discover_cmd(url: str, allow_private: bool) -> None:
     conf = settings(private_hosts=named_hosts([url]) if allow_private else None)
     validate_url(url)
     with make_client(conf) as client:
+        home = fetch(client, url, conf).content  # its failure is the command's (exit 3, 4)
+
         def get(u: str) -> bytes | None:
+            if u == url:
+                return home
             try:
                 return fetch(client, u, conf).content
             except ScraperError:
@@ -76,3 +91,5 @@ def discover_cmd(url: str, allow_private: bool) -> None:
         click.echo(f"# note: {note}", err=True)
     click.echo("sources:")
     click.echo(str(found["yaml"]).rstrip())
+    if allow_private:  # polled as it was discovered: its own hosts may be private
+        click.echo("    allow_private: true")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -14,6 +15,7 @@ from scraper.cli.options import (
     load_sources_if_present,
     settings,
     sources_option,
+    tz_option,
 )
 
 EXPORT_FORMATS = ("parquet", "jsonl", "csv", "warc")
@@ -72,8 +74,8 @@ def reextract_cmd(db: Path, sources_path: Path, source: str | None, since: str |
               help="parquet (a directory partitioned by source and month), jsonl, csv, or warc.")
 @db_option
 @click.option("--source", help="Only this source's articles.")
-@click.option("--since", help="Published (else first seen) since DATE, inclusive.")
-@click.option("--until", help="Published (else first seen) until DATE; a date includes the day.")
+@click.option("--since", help="Fetched (latest fetch) since DATE, inclusive, as in reextract.")
+@click.option("--until", help="Fetched (latest fetch) until DATE; a date includes the day.")
 @click.option("--access", type=click.Choice(ACCESS), help="Only articles with this access.")
 def export_cmd(out: Path, fmt: str, db: Path, source: str | None, since: str | None,
                until: str | None, access: str | None) -> None:
@@ -181,7 +183,8 @@ def import_cmd(files: tuple[Path, ...], db: Path, sources_path: Path) -> None:
 @cli.command("stats")
 @db_option
 @format_option("table")
-def stats_cmd(db: Path, fmt: str) -> None:
+@tz_option
+def stats_cmd(db: Path, fmt: str, tz: Any) -> None:
     """Summarise the archive per source: articles, truncated and locked shares, median words,
     last article, fetch errors.
 
@@ -197,6 +200,31 @@ def stats_cmd(db: Path, fmt: str) -> None:
     conf = settings(db)
     rows = archive_stats(Archive(conf.db, lock_timeout=conf.lock_timeout))
     if fmt == "table":
-        render_stats(rows, sys.stdout, title=f"{conf.db}")
+        render_stats(rows, sys.stdout, title=f"{conf.db}", tz=tz)
     else:
-        render(STATS_COLUMNS, rows, fmt, sys.stdout)
+        render(STATS_COLUMNS, rows, fmt, sys.stdout, tz=tz)
+
+
+@cli.command("storage")
+@db_option
+@click.option("--rewrite", is_flag=True,
+              help="Copy an archive written in a newer format into the compatible one (old file kept).")
+def storage_cmd(db: Path, rewrite: bool) -> None:
+    """Print the archive's storage format and the oldest DuckDB that opens it.
+
+    New archives are written for DuckDB 1.4 and newer. An archive created before (in the
+    format of the DuckDB that wrote it) is copied into that format by --rewrite, which keeps
+    the old file as DB.before-rewrite; the archive's lock is held throughout.
+    """
+    from scraper.archive import Archive
+    from scraper.archive.compat import rewrite_storage, storage_info
+
+    conf = settings(db)
+    archive = Archive(conf.db, lock_timeout=conf.lock_timeout)
+    info = storage_info(archive)
+    if rewrite and not info.compatible:
+        info = rewrite_storage(archive)
+        click.echo(f"rewrote {info.path}; the previous file is {info.path}.before-rewrite")
+    click.echo(f"{info.path}: storage {info.storage_version}, opens in DuckDB {info.oldest_duckdb} "
+               f"or newer" + ("" if info.compatible else "; scraper storage --rewrite makes it "
+                                                          "readable by DuckDB 1.4"))

@@ -288,10 +288,9 @@ class _Run:
             source=self.source,
         )
         self.attempts.append(attempt)
-        log.info(
-            "fetch url=%s final_url=%s status=%s bytes=%d ms=%.0f attempt=%d error=%s",
-            self.start, out.url, out.status, out.nbytes, out.elapsed_ms, self.try_no, error or "-",
-        )
+        log.info("fetch", extra={"url": self.start, "final_url": out.url, "status": out.status,
+                                 "bytes": out.nbytes, "ms": round(out.elapsed_ms), "attempt": self.try_no,
+                                 "error": error or "-"})
 
     def _check_hop(self, url: str) -> None:
         """Scheme, SSRF and the caller's check, before any request to ``url``."""

@@ -158,6 +158,6 @@ def refuse_private(host: str, addresses: Iterable[str]) -> None:
         if not is_public_ip(address):
             raise BlockedURLError(
                 f"refused {host!r}: it resolves to the non-public address {address} "
-                "(set allow_private to fetch loopback or private hosts)",
+                "(to fetch loopback or private hosts, give --allow-private or set allow_private: true on the source)",
                 code="policy:private-address",
             )

@@ -66,11 +66,17 @@ def sources_list(path: str | Path) -> list[dict[str, Any]]:
     ]
 
 
-def sources_check(path: str | Path, environ: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+def sources_check(path: str | Path, environ: Mapping[str, str] | None = None,
+                  errors: list[ConfigError] | None = None) -> list[dict[str, Any]]:
     """Validate the file (a bad file raises :class:`ConfigError`, one line), then one row per
     source: ``status`` is ``ok``, or ``warning`` with the problems found (environment variables
-    not set, nothing to poll). Values of environment variables are never shown."""
-    sources = load_sources(path)
+    not set, nothing to poll). Values of environment variables are never shown. With ``errors``,
+    every invalid source's error is appended there (the valid ones still get their row); a file
+    that declares no source at all is an error."""
+    sources = load_sources(path, errors=errors)
+    if not len(sources) and not errors:
+        raise ConfigError(f"{path}: declares no source; add one under 'sources:' "
+                          "(scraper discover URL prints an entry)", code="config:no-sources")
     rows: list[dict[str, Any]] = []
     for s in sources:
         problems: list[str] = []

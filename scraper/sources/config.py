@@ -724,8 +724,9 @@ def _short(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def load_sources(path: str | Path) -> SourceSet:
-    """Read and validate ``sources.yaml``. Raises :class:`ConfigError` (one line) on any problem."""
+def load_sources(path: str | Path, *, errors: list[ConfigError] | None = None) -> SourceSet:
+    """Read and validate ``sources.yaml``. Raises :class:`ConfigError` (one line) on any problem;
+    with ``errors``, a source's problem is appended there and the other sources are still read."""
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -740,11 +741,14 @@ def load_sources(path: str | Path) -> SourceSet:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise _error(str(p), line, (), "not UTF-8", "save the file as UTF-8") from None
-    return load_sources_text(text, str(p))
+    return load_sources_text(text, str(p), errors=errors)
 
 
-def load_sources_text(text: str, origin: str = "<sources>") -> SourceSet:
-    """Validate ``sources.yaml`` content; ``origin`` names it in error messages."""
+def load_sources_text(text: str, origin: str = "<sources>", *,
+                      errors: list[ConfigError] | None = None) -> SourceSet:
+    """Validate ``sources.yaml`` content; ``origin`` names it in error messages. With
+    ``errors``, each source's problem is appended there instead of raised (``sources check``
+    reports them all); a problem of the file as a whole is still raised."""
     data, lines = _compose(text, origin)
     if data is None:
         data = {}
@@ -786,12 +790,19 @@ def load_sources_text(text: str, origin: str = "<sources>") -> SourceSet:
         try:
             source = Source.model_validate(merged)
         except ValidationError as exc:
-            raise _translate(exc, origin, lines, here, data) from None
+            if errors is None:
+                raise _translate(exc, origin, lines, here, data) from None
+            errors.append(_translate(exc, origin, lines, here, data))
+            continue
         if source.name in first_seen:
             j = first_seen[source.name]
-            raise _error(origin, _line_for(lines, (*here, "name")), (*here, "name"),
+            dup = _error(origin, _line_for(lines, (*here, "name")), (*here, "name"),
                          f"duplicate source name {source.name!r}",
                          f"already used by sources[{j}] on line {_line_for(lines, ('sources', j, 'name'))}; pick another name")
+            if errors is None:
+                raise dup
+            errors.append(dup)
+            continue
         first_seen[source.name] = i
         source._origin = origin
         source._index = i

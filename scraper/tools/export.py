@@ -9,7 +9,8 @@
 - ``warc``: a ``response`` record per stored raw response of the selected articles (every
   revision, oldest first) and a ``metadata`` record with the article's fields; see warc.py.
 
-``--since`` / ``--until`` compare with the publication time, else the first sight. Each export is
+``--since`` / ``--until`` compare with the article's latest fetch (``fetched_at``), as they do in
+``reextract`` (its latest stored response); publication dates are for SQL. Each export is
 written under a temporary name and renamed when complete, so ``OUT`` is whole or absent.
 """
 
@@ -40,6 +41,7 @@ FORMATS = ("parquet", "jsonl", "csv", "warc")
 TASK = "export"
 NO_SOURCE = "_none"  # partition of articles without a source (a source slug never starts with _)
 ARTICLE_DATE = "coalesce(published_at, first_seen_at)"
+SELECTION_DATE = "fetched_at"  # what --since/--until compare with (as in reextract)
 _CHUNK = 500
 
 # the articles columns exported, in order (the daemon's re-check schedule stays home)
@@ -137,8 +139,11 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> int:
 def _export_parquet(
     archive: Archive, out: Path, selection: Selection, progress: Progress
 ) -> ExportReport:
-    where, params = selection.where(ARTICLE_DATE)
-    columns = ", ".join(c for c in EXPORT_COLUMNS if c != "source")
+    where, params = selection.where(SELECTION_DATE)
+    # paywall_evidence as plain text: DuckDB's JSON type is written as a Parquet JSON logical
+    # type over BYTE_ARRAY, which polars and older pyarrow read as Binary
+    columns = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" if c == "paywall_evidence" else c
+                        for c in EXPORT_COLUMNS if c != "source")
     query = (
         f"SELECT {columns}, coalesce(source, '{NO_SOURCE}') AS source, "
         f"coalesce(strftime({ARTICLE_DATE}, '%Y-%m'), 'unknown') AS month "
@@ -194,7 +199,7 @@ def export_rows(
     if fmt not in ("jsonl", "csv"):
         raise UsageError(f"export_rows writes jsonl or csv, not {fmt!r}")
     selection = selection or Selection()
-    where, params = selection.where(ARTICLE_DATE)
+    where, params = selection.where(SELECTION_DATE)
 
     with archive.connect(read_only=True) as con:
         check_source_in_archive(con, selection.source)
@@ -245,7 +250,7 @@ def _export_warc(
     archive: Archive, stream: Any, filename: str, selection: Selection, progress: Progress,
     stop: threading.Event | None = None,
 ) -> ExportReport:
-    where, params = selection.where("coalesce(a.published_at, a.first_seen_at)", prefix="a.")
+    where, params = selection.where(f"a.{SELECTION_DATE}", prefix="a.")
     with archive.connect(read_only=True) as con:
         check_source_in_archive(con, selection.source)
         total = _count(

@@ -59,12 +59,17 @@ def _share(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.0f}%"
 
 
-def _when(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
+def _when(value: Any, tz: Any = None) -> str:
+    if value is None:
+        return ""
+    if tz is not None and getattr(value, "tzinfo", None) is not None:
+        value = value.astimezone(tz)
+    return str(value.strftime("%Y-%m-%d %H:%M"))
 
 
-def render_stats(rows: list[tuple[Any, ...]], out: TextIO, title: str = "") -> None:
-    """A rich table for people: shares as percentages, times to the minute, a total row."""
+def render_stats(rows: list[tuple[Any, ...]], out: TextIO, title: str = "", tz: Any = None) -> None:
+    """A rich table for people: shares as percentages, times to the minute (in ``tz``, else
+    UTC), a total row."""
     from rich.console import Console
     from rich.table import Table
 
@@ -93,9 +98,9 @@ def render_stats(rows: list[tuple[Any, ...]], out: TextIO, title: str = "") -> N
             f"{truncated} ({_share(t_share)})" if articles else "-",
             f"{locked} ({_share(l_share)})" if articles else "-",
             "" if words is None else f"{words:g}",
-            _when(last),
+            _when(last, tz),
             f"{errors} / {fetches}",
-            _when(last_fetch),
+            _when(last_fetch, tz),
         )
     console = Console(file=out)
     if not console.is_terminal:

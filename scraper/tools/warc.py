@@ -390,12 +390,23 @@ def _check_warc(path: Path) -> None:
         )
 
 
+def printable(text: str, limit: int = 200) -> str:
+    """``text`` safe for a terminal: what is not plain printable ASCII or a letter shown as
+    ``\\xNN`` (a damaged record's bytes must not reach the terminal), cut to ``limit``."""
+    text = " ".join(text.split())
+    if "first line:" in text:  # warcio quotes the damaged line itself: name it, do not print it
+        text = text.split("first line:")[0].rstrip(" ,:") + " (its first line is not a WARC header)"
+    safe = "".join(ch if ch.isprintable() and (ch.isascii() or ch.isalpha()) else f"\\x{ord(ch) & 0xFF:02x}"
+                   for ch in text)
+    return safe if len(safe) <= limit else safe[: limit - 1] + "…"
+
+
 def _unreadable(path: Path, exc: BaseException, report: ImportReport) -> UsageError:
-    detail = " ".join(str(exc).split()) or type(exc).__name__
+    detail = printable(str(exc)) or type(exc).__name__
     refused = sum(report.refused.values())
     also = f", {refused} damaged record(s) refused" if refused else ""
     return UsageError(
-        f"cannot read WARC file {path}: {detail[:200]}; {report.archived} page(s) archived "
+        f"cannot read WARC file {path}: {detail}; {report.archived} page(s) archived "
         f"before it stopped{also}, each batch whole (run the import again once the file is fixed)",
         code="warc:unreadable",
     )

@@ -102,8 +102,17 @@ def test_csv_reads_back(archive: Archive, run: Callable[..., Result], tmp_path: 
     assert all(isinstance(json.loads(r["tags"]), list) for r in rows)
 
 
-def test_jsonl_to_stdout_with_a_date_range(archive: Archive, run: Callable[..., Result]) -> None:
+def test_since_and_until_compare_with_the_fetch_date(archive: Archive, run: Callable[..., Result]) -> None:
+    # the same meaning as reextract's --since; the Grocery article was published 2024-06-13
     result = run("export", "--format", "jsonl", "--since", "2024-06-13", "--until", "2024-06-13", "-")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert len(run("export", "--format", "jsonl", "--since", "2026-03-01", "-").stdout.splitlines()) == 5
+
+
+def test_jsonl_to_stdout_with_a_date_range(archive: Archive, run: Callable[..., Result]) -> None:
+    result = run("export", "--format", "jsonl", "--since", "2026-03-01T11:00:00Z", "--until",
+                 "2026-03-01T11:30:00Z", "-")
     assert result.exit_code == 0, result.output
     assert result.stderr == "exported 1 article(s) as jsonl to stdout\n"
     lines = result.stdout.splitlines()
