@@ -8,6 +8,7 @@ The helpers take a connection from :meth:`scraper.archive.Archive.read`::
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -150,6 +151,42 @@ class Rows(Iterator[tuple[Any, ...]]):
         self.close()
 
 
+def _execute(con: duckdb.DuckDBPyConnection, sql: str, args: Any) -> None:
+    """``con.execute`` in a helper thread while this one waits: Ctrl-C reaches Python here
+    (DuckDB does not always look for it inside a long query), and then interrupts the query.
+    The interrupted connection may stay busy: it is left to the process's exit, not closed."""
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            con.execute(sql, args)
+        except BaseException as exc:  # handed to the waiting thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name="sql", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.05)
+    except KeyboardInterrupt:
+        try:
+            con.interrupt()
+        except duckdb.Error:
+            pass
+        worker.join(5.0)
+        raise Interrupted from None
+    if failure:
+        raise failure[0]
+
+
+_ABANDONED: list[ExitStack] = []
+
+
+class Interrupted(KeyboardInterrupt):
+    """A read-only query interrupted by Ctrl-C; its connection is not closed (it may be busy):
+    the caller exits without tearing it down (``scraper sql`` exits 130 at once)."""
+
+
 def run_sql(
     path: Path, sql: str, read_only: bool = True, *, lock_timeout: float = 60.0,
     params: dict[str, Any] | None = None, allow_files: bool = False, tz: str | None = None,
@@ -194,12 +231,15 @@ def run_sql(
         prepare(con)
         if not allow_files:
             con.execute("SET enable_external_access = false")
-        con.execute(sql, args)
+        _execute(con, sql, args)
     except (duckdb.Error, RuntimeError) as exc:
         stack.close()
         if _interrupted(exc):
             raise KeyboardInterrupt from exc
         raise query_error(exc) from exc
+    except Interrupted:
+        _ABANDONED.append(stack.pop_all())  # left open to the process's exit, never collected
+        raise
     except BaseException:
         stack.close()
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ def sql_cmd(query: str | None, query_file: Any, params: dict[str, str], db: Path
       scraper sql -p src=developpez 'SELECT count(*) FROM articles WHERE source = $src'
       scraper sql -f report.sql
     """
-    from scraper.archive.queries import run_sql
+    from scraper.archive.queries import Interrupted, run_sql
     from scraper.errors import UsageError
     from scraper.render import render
 
@@ -62,7 +63,16 @@ def sql_cmd(query: str | None, query_file: Any, params: dict[str, str], db: Path
         raise UsageError("empty query: give one SQL statement, e.g. scraper sql \"SELECT count(*) FROM articles\"",
                          code="usage:sql")
     conf = settings(db)
-    columns, rows = run_sql(conf.db, query, read_only=not write, lock_timeout=conf.lock_timeout,
-                            params=params or None, allow_files=allow_files, tz=str(tz))
+    try:
+        columns, rows = run_sql(conf.db, query, read_only=not write,
+                                lock_timeout=conf.lock_timeout, params=params or None,
+                                allow_files=allow_files, tz=str(tz))
+    except Interrupted:
+        # The interrupted read-only connection may still be busy: tearing it down at exit
+        # can abort the process. Nothing was written: leave at once.
+        click.echo("error: interrupted", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     with rows:
         render(columns, rows, fmt, sys.stdout, tz=tz)
