@@ -52,6 +52,25 @@ VACUUM_EVERY = 16
 _write_counts: dict[str, int] = {}
 
 
+# Called with the archive's path after every committed write, outside the file lock; a
+# listener must return at once (hand the work to a thread). See scraper/search/live.py.
+_commit_listeners: list[Callable[[Path], None]] = []
+
+
+def add_commit_listener(listener: Callable[[Path], None]) -> None:
+    """Call ``listener(path)`` after every committed :meth:`Archive.write` of this process."""
+    if listener not in _commit_listeners:
+        _commit_listeners.append(listener)
+
+
+def notify_committed(path: Path) -> None:
+    for listener in list(_commit_listeners):
+        try:
+            listener(path)
+        except Exception:  # a follower's failure never fails the write that was committed
+            log.warning("commit listener failed path=%s", path, exc_info=True)
+
+
 def _process_lock(path: Path) -> threading.Lock:
     key = str(path)
     with _process_locks_guard:
@@ -144,11 +163,14 @@ class Archive:
                 except BaseException:
                     _rollback(con)
                     raise
-                return result
             except ScraperError:
                 raise
             except (duckdb.Error, OSError) as exc:
                 raise archive_error(self.path, exc) from exc
+        # AFTER-COMMIT HOOK (issue 14): followers of the archive (the search index) catch up.
+        # Issue 13's writer gets a proper after-commit hook: move this one call there.
+        notify_committed(self.path)
+        return result
 
     def read(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """Run ``fn(con)`` on a read-only connection. DuckDB failures become ArchiveError."""
