@@ -43,4 +43,4 @@ bench: $(STAMP)
 	$(BIN)/python -m scraper.bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache archive/demo.duckdb
+	rm -rf $(VENV) build *.egg-info .pytest_cache archive/demo.duckdb archive/demo.search

@@ -14,7 +14,7 @@ from scraper.cli.options import db_option, format_option, settings
 log = logging.getLogger(__name__)
 
 ACCESS = ("full", "truncated", "locked")
-CATCH_UP_LOCK_WAIT = 2.0  # a search waits this long for a writer's archive lock, then answers
+CATCH_UP_LOCK_WAIT = 2.0  # a search waits this long for the archive or the index writer, then answers
 
 
 @cli.command("search")
@@ -80,7 +80,7 @@ def search_cmd(query: str | None, db: Path, source: str | None, since: str | Non
     else:
         # what was stored since the last catch-up; a busy archive or index answers as it is
         try:
-            index.catch_up(Archive(conf.db, lock_timeout=CATCH_UP_LOCK_WAIT))
+            index.catch_up(Archive(conf.db, lock_timeout=CATCH_UP_LOCK_WAIT), wait=CATCH_UP_LOCK_WAIT)
         except ArchiveError as exc:
             log.info("search answers without catching up: %s", exc)
     assert query is not None

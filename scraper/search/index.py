@@ -191,7 +191,9 @@ class SearchIndex:
                 writer.rollback()
                 raise
             finally:
-                del writer  # releases Tantivy's lock file now
+                # ends the writer for good (whoever still holds a reference to it): its merges
+                # finish and Tantivy's lock file is released now, not when Python collects it
+                writer.wait_merging_threads()
         finally:
             local.release()
 

@@ -26,6 +26,7 @@ from scraper.search.schema import (
 
 SNIPPET_CHARS = 220
 _SPACES = re.compile(r"\s+")
+_AND_NOT = re.compile(r"\bAND\s+NOT\b")
 HIT_COLUMNS = ("id", "url", "title", "source", "published_at", "access", "score", "snippet")
 
 
@@ -70,6 +71,10 @@ def parse(index: tantivy.Index, text: str, languages: list[str]) -> tantivy.Quer
     if not text.strip():
         raise UsageError("empty search query; give words, a \"phrase\", OR, NOT…",
                          code="usage:query")
+    # Tantivy reads "a AND NOT b" as "a AND (nothing but not-b)", which matches nothing: say
+    # what is meant, "a NOT b" (outside quoted phrases)
+    text = "".join(part if i % 2 else _AND_NOT.sub("NOT", part)
+                   for i, part in enumerate(re.split(r'("[^"]*")', text)))
     fields = [f for lang in languages for f in (title_field(lang), text_field(lang))]
     boosts = {title_field(lang): TITLE_BOOST for lang in languages}
     try:

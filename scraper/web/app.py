@@ -175,7 +175,8 @@ class WebView:
 
     def _search(self, q: str, f: data.ArticleFilter, page: int) -> tuple[list[dict[str, Any]], int]:
         try:  # what was stored since the last catch-up; a busy archive answers as it is
-            self.index.catch_up(Archive(self.db, lock_timeout=SEARCH_LOCK_WAIT), migrate=False)
+            self.index.catch_up(Archive(self.db, lock_timeout=SEARCH_LOCK_WAIT), migrate=False,
+                                wait=SEARCH_LOCK_WAIT)
         except ScraperError as exc:
             log.info("search answers without catching up: %s", exc)
         results = search(self.index, q, Filters(f.source, f.access, f.language, f.since, f.until),
