@@ -26,6 +26,8 @@ demo: $(STAMP)
 	$(BIN)/python -m scraper.demo --db archive/demo.duckdb
 
 test: $(STAMP)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  echo "note: chromium/chromedriver not installed: the browser tests (tests/web/test_browser.py) will be SKIPPED; apt-get install chromium chromium-driver"
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 faults: $(STAMP)
