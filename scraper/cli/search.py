@@ -84,7 +84,7 @@ def search_cmd(query: str | None, db: Path, source: str | None, since: str | Non
         except ArchiveError as exc:
             log.info("search answers without catching up: %s", exc)
     assert query is not None
-    results = search(index, query, filters, limit=limit)
+    results = search(index, query, filters, limit=limit, count=False)
     render(HIT_COLUMNS, (h.row() for h in results.hits), fmt, sys.stdout)
 
 

@@ -64,7 +64,7 @@ class Hit:
 @dataclass(frozen=True)
 class Results:
     hits: list[Hit]
-    total: int  # documents matching, all pages
+    total: int  # documents matching, all pages (-1: not counted)
 
 
 def parse(index: tantivy.Index, text: str, languages: list[str]) -> tantivy.Query:
@@ -104,8 +104,9 @@ def _filters(schema: tantivy.Schema, f: Filters) -> list[tantivy.Query]:
 
 
 def search(index: SearchIndex, text: str, filters: Filters = Filters(), *, limit: int = 20,
-           offset: int = 0) -> Results:
-    """The best ``limit`` hits from ``offset``, best first."""
+           offset: int = 0, count: bool = True) -> Results:
+    """The best ``limit`` hits from ``offset``, best first. Without ``count`` the total is not
+    counted (``Results.total`` is -1): top hits alone skip most of a common word's postings."""
     tindex = index.open()
     searcher = index.searcher()
     if filters.language:
@@ -118,7 +119,7 @@ def search(index: SearchIndex, text: str, filters: Filters = Filters(), *, limit
     if extra:
         query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query)]
                                             + [(tantivy.Occur.Must, q) for q in extra])
-    result = searcher.search(query, limit, count=True, offset=offset)
+    result = searcher.search(query, limit, count=count, offset=offset)
     generators: dict[str, tantivy.SnippetGenerator] = {}
     hits = []
     for score, address in result.hits:
@@ -139,7 +140,7 @@ def search(index: SearchIndex, text: str, filters: Filters = Filters(), *, limit
             snippet_parts=_snippet(generators[lang].snippet_from_doc(doc),
                                    doc.get_first(text_field(lang)) or ""),
         ))
-    return Results(hits, int(result.count or 0))
+    return Results(hits, int(result.count or 0) if count else -1)
 
 
 def _aware(value: Any) -> datetime | None:
