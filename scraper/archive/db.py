@@ -27,6 +27,7 @@ import duckdb
 
 from scraper.archive.migrations import ensure_schema
 from scraper.errors import ArchiveError, ArchiveLockedError, ArchiveMissingError, ScraperError
+from scraper.hooks import notify_committed
 
 log = logging.getLogger(__name__)
 
@@ -50,25 +51,6 @@ _process_locks_guard = threading.Lock()
 # write of big transactions, instead of writing the WAL and then checkpointing it on close.
 VACUUM_EVERY = 16
 _write_counts: dict[str, int] = {}
-
-
-# Called with the archive's path after every committed write, outside the file lock; a
-# listener must return at once (hand the work to a thread). See scraper/search/live.py.
-_commit_listeners: list[Callable[[Path], None]] = []
-
-
-def add_commit_listener(listener: Callable[[Path], None]) -> None:
-    """Call ``listener(path)`` after every committed :meth:`Archive.write` of this process."""
-    if listener not in _commit_listeners:
-        _commit_listeners.append(listener)
-
-
-def notify_committed(path: Path) -> None:
-    for listener in list(_commit_listeners):
-        try:
-            listener(path)
-        except Exception:  # a follower's failure never fails the write that was committed
-            log.warning("commit listener failed path=%s", path, exc_info=True)
 
 
 def _process_lock(path: Path) -> threading.Lock:

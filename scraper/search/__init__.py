@@ -8,12 +8,31 @@
 ``schema`` declares the fields and per-language analysers, ``index`` builds and catches up,
 ``query`` parses, filters, ranks (BM25) and cuts snippets, ``live`` follows this process's
 archive writes in a background thread. See the README, "Search".
+
+The names below load their module on first use, so that ``live`` (registered by every CLI
+command) imports neither Tantivy nor DuckDB until an indexed archive is written.
 """
 
 from __future__ import annotations
 
-from scraper.search.index import CatchUp, SearchIndex, SearchIndexError, index_dir_for
-from scraper.search.query import HIT_COLUMNS, Filters, Hit, Results, search
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["HIT_COLUMNS", "CatchUp", "Filters", "Hit", "Results", "SearchIndex",
-           "SearchIndexError", "index_dir_for", "search"]
+if TYPE_CHECKING:
+    from scraper.search.index import CatchUp, SearchIndex, SearchIndexError, index_dir_for
+    from scraper.search.query import HIT_COLUMNS, Filters, Hit, Results, search
+
+_EXPORTS = {
+    "CatchUp": "index", "SearchIndex": "index", "SearchIndexError": "index",
+    "index_dir_for": "index", "HIT_COLUMNS": "query", "Filters": "query", "Hit": "query",
+    "Results": "query", "search": "query",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'scraper.search' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"scraper.search.{module}"), name)

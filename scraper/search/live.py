@@ -13,10 +13,13 @@ import atexit
 import logging
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scraper.archive import Archive
-from scraper.archive.db import add_commit_listener
-from scraper.search.index import SearchIndex, index_dir_for
+from scraper.hooks import add_commit_listener
+
+if TYPE_CHECKING:  # loaded on the first commit to an indexed archive (CLI start-up stays light)
+    from scraper.archive import Archive
+    from scraper.search.index import SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +34,11 @@ class Follower:
     """One background thread per archive: woken after each commit, catches the index up."""
 
     def __init__(self, db: Path) -> None:
-        self.archive = Archive(db, lock_timeout=LOCK_TIMEOUT)
-        self.index = SearchIndex.for_archive(db)
+        from scraper.archive import Archive
+        from scraper.search.index import SearchIndex
+
+        self.archive: Archive = Archive(db, lock_timeout=LOCK_TIMEOUT)
+        self.index: SearchIndex = SearchIndex.for_archive(db)
         self._cond = threading.Condition()
         self._dirty = False
         self._busy = False
@@ -82,8 +88,12 @@ class Follower:
         return done
 
 
+def _index_dir(db: Path) -> Path:  # as scraper.search.index.index_dir_for, without importing it
+    return db.with_name(db.stem + ".search") if db.suffix else db.with_name(db.name + ".search")
+
+
 def _on_commit(db: Path) -> None:
-    if not (index_dir_for(db) / "state.json").is_file():
+    if not (_index_dir(db) / "state.json").is_file():
         return  # nobody has searched this archive: its first search builds the index
     key = str(db.resolve())
     with _guard:

@@ -130,9 +130,9 @@ def test_index_lives_beside_the_archive(archive: Archive, run, db_path: Path) ->
 @pytest.fixture
 def no_followers(monkeypatch: pytest.MonkeyPatch) -> None:
     """No after-commit catch-up in this process (as in a program that only uses the library)."""
-    from scraper.archive import db
+    from scraper import hooks
 
-    monkeypatch.setattr(db, "_commit_listeners", [])
+    monkeypatch.setattr(hooks, "_commit_listeners", [])
 
 
 @pytest.mark.usefixtures("no_followers")
