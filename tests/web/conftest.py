@@ -60,11 +60,13 @@ def build_archive(db: Path, tmp: Path) -> None:
     arc.write(lambda con: store_captures(con, [revised]))
 
 
-def start_server(db: Path) -> Served:
+def start_server(db: Path, cwd: Path | None = None) -> Served:
+    """``scraper serve --db DB --port 0``; with ``cwd``, run there with DB relative to it."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    shown = db.relative_to(cwd) if cwd else db
     process = subprocess.Popen(
-        [sys.executable, "-m", "scraper", "serve", "--db", str(db), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [sys.executable, "-m", "scraper", "serve", "--db", str(shown), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd,
     )
     assert process.stdout is not None
     line = process.stdout.readline()

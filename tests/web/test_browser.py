@@ -61,11 +61,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
     from scraper.demo import main as demo_main
 
-    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    root = tmp_path_factory.mktemp("demo")
+    db = root / "archive" / "demo.duckdb"  # shown as make demo's archive/demo.duckdb
     with contextlib.redirect_stdout(io.StringIO()) as out:
         assert demo_main(["--db", str(db)]) == 0
     assert "scraper serve --db" in out.getvalue()
-    server = start_server(db)
+    server = start_server(db, cwd=root)
     try:
         yield server
     finally:
