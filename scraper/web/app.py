@@ -165,11 +165,11 @@ class WebView:
         until = parse_date(params["until"] or None, "until", end=True)
         filt = data.ArticleFilter(params["source"] or None, params["access"] or None,
                                   params["language"] or None, since, until)
+        facets = self.archive.read(data.facets)  # first: a missing archive is a 503, no index made
         if q:
             rows, total = self._search(q, filt, page)
         else:
             rows, total = self.archive.read(lambda con: data.articles(con, filt, page))
-        facets = self.archive.read(data.facets)
         return {"q": q, "params": params, "page": page, "page_size": data.PAGE_SIZE,
                 "total": total, "articles": rows, "facets": facets}
 

@@ -219,3 +219,13 @@ def test_search_from_python(archive: Archive, db_path: Path) -> None:
                                              ("pl", "xx"), (None, "xx"), ("", "xx")])
 def test_field_language(value: str | None, lang: str) -> None:
     assert field_language(value) == lang
+
+
+def test_a_busy_archive_answers_from_the_index(archive: Archive, run) -> None:
+    import time
+
+    assert len(ids(run, "turbine")) == 2
+    with archive.connect(read_only=False):  # a writer holds the archive
+        start = time.monotonic()
+        assert len(ids(run, "turbine")) == 2
+        assert time.monotonic() - start < 15  # waited ~2 s for the lock, then answered

@@ -148,3 +148,18 @@ def test_serve_refuses_a_busy_port(served: Served) -> None:
 def test_hostile_url_kept_as_is(served: Served) -> None:
     rows = served.get("/api/articles?source=hostile").json()["articles"]
     assert rows[0]["url"] == HOSTILE_URL
+
+
+def test_a_missing_archive_is_503_and_creates_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.web.conftest import start_server, stop_server
+
+    db = tmp_path / "none.duckdb"
+    server = start_server(db)
+    try:
+        for path in ("/", "/articles?q=x", "/articles/1"):
+            assert server.get(path).status_code == 503
+        body = server.get("/api/articles?q=x").json()
+        assert body["error"].startswith(f"no archive at {db}")
+    finally:
+        stop_server(server)
+    assert list(tmp_path.iterdir()) == []
