@@ -19,8 +19,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from scraper.search.index import CatchUp, SearchIndex, SearchIndexError, index_dir_for
-    from scraper.search.query import HIT_COLUMNS, Filters, Hit, Results, search
+    from scraper.search.index import CatchUp as CatchUp
+    from scraper.search.index import SearchIndex as SearchIndex
+    from scraper.search.index import SearchIndexError as SearchIndexError
+    from scraper.search.index import index_dir_for as index_dir_for
+    from scraper.search.query import HIT_COLUMNS as HIT_COLUMNS
+    from scraper.search.query import Filters as Filters
+    from scraper.search.query import Hit as Hit
+    from scraper.search.query import Results as Results
+    from scraper.search.query import search as search
 
 _EXPORTS = {
     "CatchUp": "index", "SearchIndex": "index", "SearchIndexError": "index",

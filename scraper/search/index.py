@@ -18,6 +18,7 @@ stored meanwhile is not left behind. Reads never wait for a writer.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -259,7 +260,7 @@ class SearchIndex:
         step = CHUNK
         while watermark < high and not stop():
             upper = min(high, watermark + step)
-            rows = archive.read(lambda con, lo=watermark, up=upper: _fetch(con, lo, up))
+            rows = archive.read(functools.partial(_fetch, low=watermark, high=upper))
             for row in rows:
                 writer.delete_documents_by_term("id", int(row["id"]))
                 writer.add_document(_document(row))

@@ -130,7 +130,7 @@ def search(index: SearchIndex, text: str, filters: Filters = Filters(), *, limit
             gen.set_max_num_chars(SNIPPET_CHARS)
             generators[lang] = gen
         hits.append(Hit(
-            id=int(doc.get_first("id")),
+            id=int(doc.get_first("id") or 0),
             url=doc.get_first("url") or "",
             title=doc.get_first(title_field(lang)) or "",
             source=doc.get_first("source"),
@@ -140,7 +140,7 @@ def search(index: SearchIndex, text: str, filters: Filters = Filters(), *, limit
             snippet_parts=_snippet(generators[lang].snippet_from_doc(doc),
                                    doc.get_first(text_field(lang)) or ""),
         ))
-    return Results(hits, int(result.count or 0) if count else -1)
+    return Results(hits, int(getattr(result, "count", 0) or 0) if count else -1)
 
 
 def _aware(value: Any) -> datetime | None:

@@ -264,7 +264,10 @@ def _pages(listing: dict[str, Any]) -> dict[str, str | None]:
     if listing["q"]:
         base["q"] = listing["q"]
     page, last = listing["page"], max(1, -(-listing["total"] // listing["page_size"]))
-    link = lambda p: "/articles?" + urlencode({**base, "page": p})  # noqa: E731
+
+    def link(p: int) -> str:
+        return "/articles?" + urlencode({**base, "page": p})
+
     return {"prev": link(page - 1) if page > 1 else None,
             "next": link(page + 1) if page < last else None, "last": str(last)}
 

@@ -73,7 +73,8 @@ class ArticleFilter:
     until: datetime | None = None
 
     def where(self) -> tuple[str, list[Any]]:
-        clauses, params = ["TRUE"], []
+        clauses: list[str] = ["TRUE"]
+        params: list[Any] = []
         if self.source:
             clauses.append("source = ?")
             params.append(self.source)
