@@ -33,6 +33,8 @@ $(DUCKDB_LTS)/.installed: $(STAMP)
 		&& touch $@ || echo "note: duckdb 1.4 could not be installed; its compatibility test will be skipped"
 
 test: $(STAMP) $(DUCKDB_LTS)/.installed
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  echo "note: chromium/chromedriver not installed: the browser tests (tests/web/test_browser.py) will be SKIPPED; apt-get install chromium chromium-driver"
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 faults: $(STAMP)
@@ -50,4 +52,4 @@ bench: $(STAMP)
 	$(BIN)/python -m scraper.bench
 
 clean:
-	rm -rf $(VENV) .cache build *.egg-info .pytest_cache archive/demo.duckdb
+	rm -rf $(VENV) .cache build *.egg-info .pytest_cache archive/demo.duckdb archive/demo.search

@@ -10,6 +10,7 @@ every source (feeds, sitemaps, an index page; robots.txt honoured), fetches two 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -22,6 +23,7 @@ from scraper.logs import setup_logging
 from scraper.pipeline import ingest
 from scraper.poll import PollContext, PollOptions, poll_all
 from scraper.render import render
+from scraper.search import SearchIndex, index_dir_for, search
 from scraper.settings import Settings
 from scraper.sources.config import load_sources
 
@@ -39,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     db: Path = args.db
     for stale in (db, db.with_name(db.name + ".wal")):
         stale.unlink(missing_ok=True)  # a fresh archive every run
+    shutil.rmtree(index_dir_for(db), ignore_errors=True)  # and a fresh search index
     t0 = time.monotonic()
     out = sys.stdout
     with FixtureWeb() as web, tempfile.TemporaryDirectory() as tmp:
@@ -74,7 +77,16 @@ def main(argv: list[str] | None = None) -> int:
         skips = archive.read(lambda con: con.execute("SELECT reason, url FROM skips").fetchall())
         print("\nskipped (table skips):", file=out)
         render(["reason", "url"], skips, "table", out)
+        index = SearchIndex.for_archive(db)
+        index.catch_up(archive)
+        print(f"\nscraper search --db {db} '\"shadow AI\" OR budget' (index {index.directory}):",
+              file=out)
+        hits = search(index, '"shadow AI" OR budget', limit=5).hits
+        render(["id", "title", "score", "snippet"],
+               [(h.id, h.title, round(h.score, 2), h.snippet) for h in hits], "table", out)
     print(f"\ndone in {time.monotonic() - t0:.1f}s", file=out)
+    print(f"\nbrowse it: .venv/bin/scraper serve --db {db}   (then open http://127.0.0.1:8080/)",
+          file=out)
     return 0
 
 

@@ -18,13 +18,19 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "scraper.paywall": ("scraper.net", "scraper.archive", "scraper.sources", "scraper.pipeline",
                         "scraper.cli", "scraper.poll", "scraper.daemon"),
     "scraper.archive": ("scraper.extract", "scraper.paywall", "scraper.net", "scraper.sources",
-                        "scraper.pipeline", "scraper.cli", "scraper.poll", "scraper.daemon"),
+                        "scraper.pipeline", "scraper.cli", "scraper.poll", "scraper.daemon",
+                        "scraper.search", "scraper.web"),
     "scraper.net": ("scraper.extract", "scraper.paywall", "scraper.archive", "scraper.pipeline",
                     "scraper.cli", "scraper.poll", "scraper.daemon"),
     "scraper.models": ("scraper.",),
     "scraper.errors": ("scraper.",),
     "scraper.pipeline": ("scraper.cli", "scraper.poll", "scraper.daemon"),
     "scraper.poll": ("scraper.cli", "scraper.daemon"),
+    # search follows the archive; the web view reads the archive and the index; neither fetches
+    "scraper.search": ("scraper.cli", "scraper.web", "scraper.net", "scraper.pipeline",
+                       "scraper.poll", "scraper.daemon", "scraper.extract", "scraper.paywall"),
+    "scraper.web": ("scraper.cli", "scraper.net", "scraper.pipeline", "scraper.poll",
+                    "scraper.daemon", "scraper.extract", "scraper.paywall"),
 }
 
 

@@ -27,6 +27,7 @@ import duckdb
 
 from scraper.archive.migrations import ensure_schema
 from scraper.errors import ArchiveError, ArchiveLockedError, ArchiveMissingError, ScraperError
+from scraper.hooks import notify_committed
 
 log = logging.getLogger(__name__)
 
@@ -154,11 +155,14 @@ class Archive:
                 except BaseException:
                     _rollback(con)
                     raise
-                return result
             except ScraperError:
                 raise
             except (duckdb.Error, OSError) as exc:
                 raise archive_error(self.path, exc) from exc
+        # AFTER-COMMIT HOOK (issue 14): followers of the archive (the search index) catch up.
+        # Issue 13's writer gets a proper after-commit hook: move this one call there.
+        notify_committed(self.path)
+        return result
 
     def read(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """Run ``fn(con)`` on a read-only connection. DuckDB failures become ArchiveError."""

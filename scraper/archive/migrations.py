@@ -285,6 +285,15 @@ _V4: tuple[str, ...] = (
 # The kind of wall (hard, metered, registration, freemium) beside the verdict.
 _V5: tuple[str, ...] = ("ALTER TABLE articles ADD COLUMN paywall_model VARCHAR",)
 
+# A change counter for readers that follow the archive (the search index, issue 14): every
+# insert takes the next value by default, every store that touches an article sets a new one
+# (store.py), so "what changed since N" is ``WHERE change_seq > N``. Existing rows are numbered
+# by the ALTER itself.
+_V6: tuple[str, ...] = (
+    "CREATE SEQUENCE articles_change_seq START 1",
+    "ALTER TABLE articles ADD COLUMN change_seq BIGINT DEFAULT nextval('articles_change_seq')",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "articles, versions, responses, fetches, feeds, skips, polls", _V1),
     Migration(2, "views: latest_articles, truncated_per_source_day, access_changes, "
@@ -292,6 +301,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "feed validators, body hash and 304 counts; poll counters", _V3),
     Migration(4, "skips: one row per (url, reason) with first/last time and count", _V4),
     Migration(5, "articles.paywall_model (hard, metered, registration, freemium)", _V5),
+    Migration(6, "articles.change_seq: a counter bumped by every store (search index watermark)", _V6),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

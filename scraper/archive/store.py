@@ -180,6 +180,7 @@ _FULL_UPDATE_COLUMNS = (
     + _REVISION_COLUMNS
 )
 _META_UPDATE_COLUMNS = (("id", "BIGINT"),) + _STATE_COLUMNS + _META_COLUMNS + _VERDICT_COLUMNS
+_BUMP = "change_seq = nextval('articles_change_seq')"  # schema version 6
 
 VERSION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("article_id", "BIGINT"),
@@ -264,11 +265,13 @@ def _bulk_update(
     table: str,
     columns: Sequence[tuple[str, str]],
     rows: Sequence[dict[str, Any]],
+    also: str = "",
 ) -> None:
-    """UPDATE many rows by ``id`` (the first column) with one statement."""
+    """UPDATE many rows by ``id`` (the first column) with one statement; ``also`` is an extra
+    ``SET`` item computed by SQL."""
     if not rows:
         return
-    sets = ", ".join(f"{name} = u.{name}" for name, _ in columns[1:])
+    sets = ", ".join([f"{name} = u.{name}" for name, _ in columns[1:]] + ([also] if also else []))
     con.execute(
         f"UPDATE {table} SET {sets} FROM (SELECT {_unnest_select(columns)}) AS u "
         f"WHERE {table}.id = u.id",
@@ -527,8 +530,10 @@ def store_captures(
     bulk_insert(con, "responses", RESPONSE_COLUMNS, responses)
     bulk_insert(con, "articles", ARTICLE_INSERT_COLUMNS, new_articles)
     existing = [r for r in by_id.values() if not r["is_new"] and r["touched"]]
-    _bulk_update(con, "articles", _FULL_UPDATE_COLUMNS, [r for r in existing if r["full"]])
-    _bulk_update(con, "articles", _META_UPDATE_COLUMNS, [r for r in existing if not r["full"]])
+    # every stored article takes a new change_seq (new rows by the column's default): readers
+    # that follow the archive (the search index) pick up "WHERE change_seq > watermark"
+    _bulk_update(con, "articles", _FULL_UPDATE_COLUMNS, [r for r in existing if r["full"]], _BUMP)
+    _bulk_update(con, "articles", _META_UPDATE_COLUMNS, [r for r in existing if not r["full"]], _BUMP)
     bulk_insert(con, "article_versions", VERSION_COLUMNS, versions)
 
     return [

@@ -210,4 +210,8 @@ def run(quick: bool = False) -> list[Row]:
         big_s = time.perf_counter() - start
         rows.append(Row(f"  store_captures batch of 1,000 into the {n_archive:,} archive",
                         fmt_rate(BATCH / big_s, "art/s"), "", None, "", None, values={"seconds": big_s}))
+        # the search index on the same archive, beside the ILIKE figure (scraper/bench/search.py)
+        from scraper.bench.search import run_on
+
+        rows += run_on(big, n_archive, rows)
     return rows

@@ -59,6 +59,10 @@ def cli(verbose: int, log_format: str) -> None:
     from scraper.logs import setup_logging
 
     setup_logging(verbose, log_format)
+    # every command that stores articles keeps an existing search index current (issue 14)
+    from scraper.search.live import follow_archive_writes
+
+    follow_archive_writes()
 
 
 def main() -> None:
@@ -71,3 +75,4 @@ from scraper.cli import sql as _sql  # noqa: E402,F401
 from scraper.cli import sources as _sources  # noqa: E402,F401
 from scraper.cli import tools as _tools  # noqa: E402,F401
 from scraper.cli import daemon as _daemon  # noqa: E402,F401
+from scraper.cli import search as _search  # noqa: E402,F401
