@@ -113,7 +113,7 @@ class Publisher:
         result.rows.setdefault(spec.name, 0)
         result.duplicates.setdefault(spec.name, 0)
         # what the archive holds now: rows stored while we publish wait for the next publish
-        high = self._local_high(spec)
+        high = self.local_high(spec)
         table = self.lake.table(spec)
         tries = 0
         while True:
@@ -138,7 +138,8 @@ class Publisher:
             result.duplicates[spec.name] += rows.num_rows - kept.num_rows
             tries = 0
 
-    def _local_high(self, spec: LakeTable) -> int:
+    def local_high(self, spec: LakeTable = TABLES[0]) -> int:
+        """The highest watermark key the archive holds now (``articles.id`` by default)."""
         table = spec.local_from.split()[0]
         row = self.archive.read(lambda con: con.execute(
             f"SELECT coalesce(max({spec.key}), 0) FROM {table}").fetchone())

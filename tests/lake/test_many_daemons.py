@@ -1,0 +1,147 @@
+"""Three daemons, one PostgreSQL catalog, one S3 warehouse, six sources on the fixture web.
+
+Every article lands in the lake exactly once; SIGKILL one daemon and its sources move to the
+others without losing anything; the lake answers queries while they publish."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scraper.fixtureweb import FixtureWeb
+from scraper.fixtureweb.server import SITES_ROOT
+from tests.services import S3
+
+TEMPLATE = (SITES_ROOT / "developpez/actu/364012/python-3-13-est-disponible-avec-un-mode-sans-gil-"
+            "experimental-et-un-compilateur-jit/index.html").read_bytes()
+SOURCES = [f"site{j}" for j in range(1, 7)]
+
+
+def publish(web: FixtureWeb, source: str, ids: range) -> None:
+    """Articles ``ids`` of ``source`` and its feed listing all of them so far."""
+    for i in ids:
+        body = TEMPLATE.replace(b"364012", str(i).encode()).replace(
+            b"Python 3.13", f"Python 3.13 ({source} {i})".encode()).replace(
+            b"<p>", f"<p>Article {i} of {source}. ".encode(), 3)
+        web.put(f"/{source}/actu/{i}/", body, content_type="text/html; charset=iso-8859-1")
+    first = int(source[4:]) * 1000
+    items = "".join(f"<item><title>A {i}</title><link>/{source}/actu/{i}/</link><guid>{source}-{i}</guid></item>"
+                    for i in range(first, ids.stop))
+    web.put(f"/{source}/rss", f"<?xml version='1.0'?><rss version='2.0'><channel><title>{source}</title>"
+                              f"{items}</channel></rss>", content_type="application/rss+xml")
+
+
+def sources_yaml(base: str) -> str:
+    host = base.split("://", 1)[1].rsplit(":", 1)[0]
+    out = ["sources:"]
+    for name in SOURCES:
+        out += [f"  - name: {name}", f"    domains: [{json.dumps(host)}]", "    allow_private: true",
+                "    poll_interval: {every: 1}", "    politeness: {min_delay: 0, concurrency: 4}",
+                "    language: fr", f"    feeds: [{json.dumps(base + '/' + name + '/rss')}]",
+                "    article_url:",
+                f"      include: [{json.dumps('^http://' + host.replace('.', chr(92) + '.') + ':[0-9]+/' + name + '/actu/[0-9]+/$')}]"]
+    return "\n".join(out) + "\n"
+
+
+@pytest.fixture()
+def web() -> Iterator[FixtureWeb]:
+    with FixtureWeb() as w:
+        w.put("/robots.txt", "User-agent: *\nCrawl-delay: 0\n")
+        yield w
+
+
+def lake_env(pg_url: str, s3: S3, prefix: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(s3.environ())
+    env.update(SCRAPER_LAKE_CATALOG=pg_url, SCRAPER_LAKE_WAREHOUSE=f"s3://{s3.bucket}/{prefix}",
+               SCRAPER_LAKE_PUBLISH_EVERY="1s")
+    return env
+
+
+def cli(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "scraper", *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=60)
+
+
+def lake_rows(env: dict[str, str], sql: str, cwd: Path) -> list[dict[str, object]]:
+    done = cli(env, "lake", "sql", "--format", "jsonl", sql, cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def wait_for(pred: object, timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():  # type: ignore[operator]
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_three_daemons_publish_each_article_once_and_survive_a_kill(
+        web: FixtureWeb, pg_url: str, s3: S3, tmp_path: Path) -> None:
+    for j, name in enumerate(SOURCES, 1):
+        publish(web, name, range(j * 1000, j * 1000 + 4))
+    (tmp_path / "sources.yaml").write_text(sources_yaml(web.base_url))
+    env = lake_env(pg_url, s3, "many")
+    daemons = []
+    for n in range(3):
+        log = open(tmp_path / f"d{n}.log", "w")  # noqa: SIM115 - closed below
+        daemons.append(subprocess.Popen(
+            [sys.executable, "-m", "scraper", "-v", "daemon", "--sources", "sources.yaml",
+             "--db", f"d{n}.duckdb", "--grace", "3"], env=env, cwd=tmp_path, stdout=log,
+            stderr=subprocess.STDOUT))
+        log.close()
+    try:
+        def lake_count() -> tuple[int, int]:
+            row = lake_rows(env, "SELECT count(*) AS n, count(DISTINCT canonical_url) AS d FROM articles",
+                            tmp_path)[0]
+            return int(row["n"]), int(row["d"])  # type: ignore[call-overload]
+
+        # the lake is queried again and again while the daemons publish into it
+        assert wait_for(lambda: lake_count() == (24, 24), 60), (lake_count(), (tmp_path / "d0.log").read_text()[-3000:])
+
+        status = cli(env, "status", "--lake", "--sources", "sources.yaml", "--format", "jsonl", cwd=tmp_path)
+        assert status.returncode == 0, status.stderr
+        held = {r["source"]: r["daemon"] for r in map(json.loads, status.stdout.splitlines())}
+        assert set(held) == set(SOURCES) and all(held.values()), held
+        # kill the daemon holding the most sources, hard
+        pids = {p.pid: p for p in daemons}
+        owners = [int(str(d).split("pid=")[1].split()[0]) for d in held.values()]
+        victim = pids[max(set(owners), key=owners.count)]
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(10)
+
+        for j, name in enumerate(SOURCES, 1):
+            publish(web, name, range(j * 1000 + 4, j * 1000 + 7))
+        assert wait_for(lambda: lake_count() == (42, 42), 60), lake_count()
+
+        def moved() -> bool:
+            done = cli(env, "status", "--lake", "--sources", "sources.yaml", "--format", "jsonl", cwd=tmp_path)
+            rows = [json.loads(line) for line in done.stdout.splitlines()]
+            return all(r["daemon"] and f"pid={victim.pid} " not in r["daemon"] for r in rows)
+
+        assert wait_for(moved, 20)
+        # revisions: one per article, also once
+        versions = lake_rows(env, "SELECT count(*) AS n, count(DISTINCT canonical_url) AS d "
+                                  "FROM article_versions", tmp_path)[0]
+        assert versions == {"n": 42, "d": 42}
+        by_source = lake_rows(env, "SELECT source, count(*) AS n FROM articles GROUP BY 1 ORDER BY 1", tmp_path)
+        assert by_source == [{"source": s, "n": 7} for s in SOURCES]
+    finally:
+        for p in daemons:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in daemons:
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
