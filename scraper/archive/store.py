@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 import duckdb
 
+from scraper.archive import rawstore
 from scraper.models import Capture, FetchAttempt, FetchResult
 
 Status = Literal["new", "updated", "unchanged"]
@@ -210,6 +211,9 @@ RESPONSE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("body_bytes", "BIGINT"),
     ("body_sha256", "VARCHAR"),
     ("fetched_at", "TIMESTAMPTZ"),
+    ("warc_file", "VARCHAR"),
+    ("warc_offset", "BIGINT"),
+    ("warc_length", "BIGINT"),
 )
 FETCH_COLUMNS: tuple[tuple[str, str], ...] = (
     ("url", "VARCHAR"),
@@ -333,7 +337,7 @@ def _response_row(
         [name, "[redacted]" if name.lower() in REDACTED_HEADERS else value]
         for name, value in response.headers
     ]
-    return {
+    row = {
         "article_id": article_id,
         "source": source,
         "url": response.url,
@@ -346,7 +350,15 @@ def _response_row(
         "body_bytes": len(response.content),
         "body_sha256": sha,
         "fetched_at": _utc(response.fetched_at),
+        "warc_file": None,
+        "warc_offset": None,
+        "warc_length": None,
     }
+    raw = rawstore.active()  # raw_store: warc -> the body goes to a WARC file, the row points to it
+    if raw is not None:
+        ref = raw.put(response)
+        row.update(codec="warc", body=None, warc_file=ref.file, warc_offset=ref.offset, warc_length=ref.length)
+    return row
 
 
 # -- storing ----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -15,7 +16,7 @@ def pg_url() -> Iterator[str]:
         cm = postgres()
         url = cm.__enter__()
     except RuntimeError as exc:
-        pytest.skip(f"needs PostgreSQL: {exc}")
+        _skip(f"needs PostgreSQL: {exc}")
     try:
         yield url
     finally:
@@ -28,8 +29,15 @@ def s3() -> Iterator[S3]:
         cm = s3_server()
         server = cm.__enter__()
     except RuntimeError as exc:
-        pytest.skip(f"needs an S3 server: {exc}")
+        _skip(f"needs an S3 server: {exc}")
     try:
         yield server
     finally:
         cm.__exit__(None, None, None)
+
+
+def _skip(reason: str) -> None:
+    """Skip, saying why; in CI (``SCRAPER_REQUIRE_SERVICES=1``, set by .ci/run) fail instead."""
+    if os.environ.get("SCRAPER_REQUIRE_SERVICES"):
+        pytest.fail(reason)
+    pytest.skip(reason)
