@@ -145,3 +145,24 @@ def test_three_daemons_publish_each_article_once_and_survive_a_kill(
                 p.wait(20)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+def test_warc_files_on_s3(s3: S3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """raw_store: warc with an s3:// prefix: one object per sealed batch, read back by range."""
+    from scraper.archive import Archive, rawstore, store_captures
+    from scraper.archive.queries import stored_response
+    from tests.archive.test_rawstore import capture, rows
+
+    for name, value in s3.environ().items():
+        monkeypatch.setenv(name, value)
+    archive = Archive(tmp_path / "a.duckdb")
+    rawstore.configure(archive.path, rawstore.WarcStore(f"s3://{s3.bucket}/warc", environ=s3.environ()))
+    try:
+        archive.write(lambda con: store_captures(con, [capture(i) for i in range(3)]))
+        archive.write(lambda con: store_captures(con, [capture(i) for i in range(3, 5)]))
+    finally:
+        rawstore.configure(archive.path, None)
+    stored = rows(archive)
+    assert all(str(r["warc_file"]).startswith(f"s3://{s3.bucket}/warc/") for r in stored)
+    assert len({r["warc_file"] for r in stored}) == 2
+    assert [stored_response(r).content for r in stored] == [capture(i).response.content for i in range(5)]  # type: ignore[union-attr]
