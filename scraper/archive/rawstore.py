@@ -192,7 +192,7 @@ class WarcStore:
             if self.remote:
                 assert isinstance(stream, io.BytesIO) and self._path is not None
                 fs, key = self._filesystem(self._path)
-                with fs.open_output_stream(key) as out:
+                with fs.open_output_stream(key, compression=None) as out:  # already gzip members
                     out.write(stream.getvalue())
             else:
                 stream.flush()
