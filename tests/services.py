@@ -12,6 +12,8 @@ the reasons).
 
 from __future__ import annotations
 
+import logging
+
 import glob
 import os
 import shutil
@@ -96,6 +98,7 @@ def s3_server() -> Iterator[S3]:
     except ImportError as exc:
         raise RuntimeError(S3_SKIP) from exc
     port = free_port()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:

@@ -66,15 +66,6 @@ def watermarks(table: Table) -> dict[str, int]:
     return found
 
 
-def pending(archive: Archive, lake: Lake, publisher: str, spec: LakeTable = TABLES[0]) -> int:
-    """How many rows of ``spec`` the archive holds that are not in the lake yet."""
-    mark = watermarks(lake.table(spec)).get(publisher, 0)
-    table = spec.local_from.split()[0]
-    row = archive.read(lambda con: con.execute(
-        f"SELECT count(*) FROM {table} WHERE {spec.key} > ?", [mark]).fetchone())
-    return int(row[0]) if row else 0
-
-
 @dataclass
 class PublishResult:
     rows: dict[str, int] = field(default_factory=dict)  # appended per table

@@ -72,9 +72,13 @@ def cli(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProce
 
 
 def lake_rows(env: dict[str, str], sql: str, cwd: Path) -> list[dict[str, object]]:
-    done = cli(env, "lake", "sql", "--format", "jsonl", sql, cwd=cwd)
-    assert done.returncode == 0, done.stderr
-    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    """The rows of ``sql`` over the lake, in this process (``scraper lake sql``'s own path)."""
+    from scraper.lake.catalog import open_lake
+    from scraper.lake.query import run_lake_sql
+    from scraper.settings import from_env
+
+    columns, rows = run_lake_sql(open_lake(from_env(env), env), sql)
+    return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
 def wait_for(pred: object, timeout: float) -> bool:
@@ -134,6 +138,9 @@ def test_three_daemons_publish_each_article_once_and_survive_a_kill(
         versions = lake_rows(env, "SELECT count(*) AS n, count(DISTINCT canonical_url) AS d "
                                   "FROM article_versions", tmp_path)[0]
         assert versions == {"n": 42, "d": 42}
+        done = cli(env, "lake", "sql", "--format", "csv", "SELECT count(*) AS n FROM fetches WHERE status = 200",
+                   cwd=tmp_path)
+        assert done.returncode == 0 and int(done.stdout.splitlines()[1]) >= 42, done.stderr
         by_source = lake_rows(env, "SELECT source, count(*) AS n FROM articles GROUP BY 1 ORDER BY 1", tmp_path)
         assert by_source == [{"source": s, "n": 7} for s in SOURCES]
     finally:
