@@ -172,10 +172,10 @@ class Daemon:
             if clean or time.monotonic() >= deadline:
                 break
             time.sleep(0.2)
-        if self.publisher is not None and time.monotonic() < deadline + self.grace:
-            self._publish_lock.acquire(timeout=self.grace)
+        # a scheduled publish still running ends first; then one more for what the last flush stored
+        if self.publisher is not None and self._publish_lock.acquire(timeout=self.grace):
             self._publish_lock.release()
-            self._publish()  # what the last flush stored
+            self._publish()
         if self.locks is not None:
             self.locks.close()
         ctx.close(wait=False)
