@@ -144,21 +144,27 @@ class Publisher:
         return local.cast(spec.arrow_schema())
 
     def _drop_published(self, table: Table, spec: LakeTable, rows: pa.Table) -> pa.Table:
-        """``rows`` less those another publisher already put in the lake (same dedup key)."""
+        """``rows`` less those another publisher already put in the lake (same dedup key).
+
+        Reads the dedup columns of the batch's sources only (their partitions), then matches
+        keys with Arrow; a filter listing every URL of the batch would make pyiceberg evaluate
+        a set of thousands of literals against every file's statistics."""
         if not spec.dedup or not rows.num_rows or table.current_snapshot() is None:
             return rows
-        urls = [u for u in rows["canonical_url"].to_pylist() if u is not None]
-        if not urls:
-            return rows
-        condition: BooleanExpression = And(In("canonical_url", set(urls)),
-                                           NotEqualTo("publisher", self.publisher))
         sources = set(rows["source"].to_pylist())
+        condition: BooleanExpression = NotEqualTo("publisher", self.publisher)
         if None not in sources:  # prune to the sources' partitions
             condition = And(In("source", sources), condition)
-        seen = table.scan(row_filter=condition, selected_fields=spec.dedup).to_arrow()
+        seen = table.scan(row_filter=condition, selected_fields=(*spec.dedup, "publisher")).to_arrow()
         if not seen.num_rows:
             return rows
-        published = set(zip(*(seen[c].to_pylist() for c in spec.dedup), strict=True))
-        keys = zip(*(rows[c].to_pylist() for c in spec.dedup), strict=True)
-        mask = pa.array([k not in published for k in keys], pa.bool_())
-        return rows.filter(mask)
+        published = _keys(seen, spec.dedup)
+        return rows.filter(pc.invert(pc.is_in(_keys(rows, spec.dedup), value_set=published)))
+
+
+def _keys(table: pa.Table, columns: tuple[str, ...]) -> pa.Array:
+    """One string per row joining ``columns`` (nulls as empty strings)."""
+    parts = [pc.fill_null(table[c].cast(pa.large_string()), "") for c in columns]
+    if len(parts) == 1:
+        return parts[0].combine_chunks()
+    return pc.binary_join_element_wise(*parts, pa.scalar("\x00", pa.large_string())).combine_chunks()
