@@ -12,8 +12,10 @@ files are the whole table: no delete files to apply.
 
 from __future__ import annotations
 
-import pyarrow.dataset as ds
+from contextlib import ExitStack
+
 import duckdb
+import pyarrow.dataset as ds
 
 from scraper.archive.queries import Rows, query_error
 from scraper.lake.catalog import Lake
@@ -29,26 +31,23 @@ def lake_connection(lake: Lake) -> duckdb.DuckDBPyConnection:
         pass
     for spec in TABLES:
         table = lake.table(spec)
-        schema = spec.arrow_schema()
+        schema = spec.arrow_schema()  # files are matched to it by column name
         files = [task.file.file_path for task in table.scan().plan_files()]
         if files:
             scheme, netloc, _ = table.io.parse_location(files[0])
             fs = table.io.fs_by_scheme(scheme, netloc)  # type: ignore[attr-defined]
             paths = [table.io.parse_location(f)[2] for f in files]
-            dataset = ds.dataset(paths, schema=_plain(schema), format="parquet", filesystem=fs)
+            dataset = ds.dataset(paths, schema=schema, format="parquet", filesystem=fs)
         else:
-            dataset = ds.dataset([], schema=_plain(schema), format="parquet")
+            dataset = ds.dataset([], schema=schema, format="parquet")
         con.register(spec.name, dataset)
     con.execute("SET enable_external_access = false")
     return con
 
 
-def _plain(schema):  # type: ignore[no-untyped-def]
-    """The Arrow schema without Iceberg's field-id metadata (files are matched by name)."""
-    return schema.remove_metadata()
-
-
 def run_lake_sql(lake: Lake, sql: str) -> tuple[list[str], Rows]:
+    """Run ``sql`` over the lake; its column names and its rows, streamed. Bad SQL raises
+    QueryError with DuckDB's message on one line, as ``scraper sql`` does."""
     con = lake_connection(lake)
     try:
         con.execute(sql)
@@ -58,8 +57,6 @@ def run_lake_sql(lake: Lake, sql: str) -> tuple[list[str], Rows]:
     if con.description is None:
         con.close()
         return [], Rows(None, None)
-    from contextlib import ExitStack
-
     stack = ExitStack()
     stack.callback(con.close)
     return [d[0] for d in con.description], Rows(stack, con)
