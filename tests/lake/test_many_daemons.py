@@ -111,7 +111,7 @@ def test_three_daemons_publish_each_article_once_and_survive_a_kill(
             return int(row["n"]), int(row["d"])  # type: ignore[call-overload]
 
         # the lake is queried again and again while the daemons publish into it
-        assert wait_for(lambda: lake_count() == (24, 24), 60), (lake_count(), (tmp_path / "d0.log").read_text()[-3000:])
+        assert wait_for(lambda: lake_count() == (24, 24), 120), (lake_count(), (tmp_path / "d0.log").read_text()[-3000:])
 
         status = cli(env, "status", "--lake", "--sources", "sources.yaml", "--format", "jsonl", cwd=tmp_path)
         assert status.returncode == 0, status.stderr
@@ -126,14 +126,14 @@ def test_three_daemons_publish_each_article_once_and_survive_a_kill(
 
         for j, name in enumerate(SOURCES, 1):
             publish(web, name, range(j * 1000 + 4, j * 1000 + 7))
-        assert wait_for(lambda: lake_count() == (42, 42), 60), lake_count()
+        assert wait_for(lambda: lake_count() == (42, 42), 120), lake_count()
 
         def moved() -> bool:
             done = cli(env, "status", "--lake", "--sources", "sources.yaml", "--format", "jsonl", cwd=tmp_path)
             rows = [json.loads(line) for line in done.stdout.splitlines()]
             return all(r["daemon"] and f"pid={victim.pid} " not in r["daemon"] for r in rows)
 
-        assert wait_for(moved, 20)
+        assert wait_for(moved, 60)
         # revisions: one per article, also once
         versions = lake_rows(env, "SELECT count(*) AS n, count(DISTINCT canonical_url) AS d "
                                   "FROM article_versions", tmp_path)[0]
