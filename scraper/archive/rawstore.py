@@ -27,6 +27,7 @@ import io
 import json
 import os
 import threading
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -93,6 +94,26 @@ def _request_headers(url: str) -> StatusAndHeaders:
                             is_http_request=True)
 
 
+class _Records:
+    """Writes WARC records to ``stream``, each its own gzip member, at zlib level 1: warcio's
+    own gzip writer uses level 9, several times slower on ~40 KB pages for files ~10% smaller
+    (the DuckDB path zlibs bodies at level 1 too). Any gzip reader reads either."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self._buf = io.BytesIO()
+        self._plain = WARCWriter(self._buf, gzip=False, warc_version="1.1")
+        self.create_warc_record = self._plain.create_warc_record
+        self.create_warcinfo_record = self._plain.create_warcinfo_record
+
+    def write_record(self, record: Any) -> None:
+        self._buf.seek(0)
+        self._buf.truncate()
+        self._plain.write_record(record)
+        packer = zlib.compressobj(1, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self.stream.write(packer.compress(self._buf.getvalue()) + packer.flush())
+
+
 # -- the store ----------------------------------------------------------------------------------
 
 
@@ -110,7 +131,7 @@ class WarcStore:
         self._lock = threading.Lock()
         self._path: str | None = None  # the file being written
         self._stream: BinaryIO | None = None
-        self._writer: WARCWriter | None = None
+        self._writer: _Records | None = None
         self._size = 0
         self._count = 0
         self._fs: Any = None
@@ -124,7 +145,7 @@ class WarcStore:
     def _open(self) -> None:
         if self._path is not None and not self.remote and self._size < self.max_bytes:
             self._stream = open(self._path, "ab")  # noqa: SIM115 - closed by seal()
-            self._writer = WARCWriter(self._stream, gzip=True, warc_version="1.1")
+            self._writer = _Records(self._stream)
             return
         name = self._new_name()
         if self.remote:
@@ -134,7 +155,7 @@ class WarcStore:
             Path(self.root).mkdir(parents=True, exist_ok=True)
             self._path = str(Path(self.root) / name)
             self._stream = open(self._path, "wb")  # noqa: SIM115 - closed by seal()
-        self._writer = WARCWriter(self._stream, gzip=True, warc_version="1.1")
+        self._writer = _Records(self._stream)
         self._writer.write_record(self._writer.create_warcinfo_record(name, {
             "software": f"scraper/{VERSION} (warcio)", "format": "WARC File Format 1.1",
             "description": "raw responses of a scraper archive (raw_store: warc)"}))
