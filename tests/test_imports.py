@@ -25,6 +25,9 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "scraper.errors": ("scraper.",),
     "scraper.pipeline": ("scraper.cli", "scraper.poll", "scraper.daemon"),
     "scraper.poll": ("scraper.cli", "scraper.daemon"),
+    # the lake publishes what the archive holds: it knows the archive, never how pages are fetched
+    "scraper.lake": ("scraper.extract", "scraper.paywall", "scraper.net", "scraper.sources",
+                     "scraper.pipeline", "scraper.cli", "scraper.poll", "scraper.daemon"),
 }
 
 
