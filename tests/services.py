@@ -12,13 +12,13 @@ the reasons).
 
 from __future__ import annotations
 
-import logging
 
 import glob
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -91,26 +91,38 @@ class S3:
 
 @contextmanager
 def s3_server() -> Iterator[S3]:
-    """moto's S3 on 127.0.0.1 with a bucket ``lake``."""
+    """moto's S3 on 127.0.0.1 with a bucket ``lake``, in a process of its own (in this one it
+    would compete for the GIL with the test's own queries)."""
     try:
         import boto3
-        from moto.server import ThreadedMotoServer
+        import moto.server  # noqa: F401 - only to know it is installed
     except ImportError as exc:
         raise RuntimeError(S3_SKIP) from exc
     port = free_port()
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         endpoint = f"http://127.0.0.1:{port}"
         s3 = S3(endpoint, "lake")
         env = s3.environ()
-        boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-                     aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-                     region_name=env["AWS_REGION"]).create_bucket(Bucket=s3.bucket)
+        client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                              aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"], region_name=env["AWS_REGION"])
+        end = time.monotonic() + 30
+        while True:
+            try:
+                client.create_bucket(Bucket=s3.bucket)
+                break
+            except Exception:
+                if proc.poll() is not None or time.monotonic() > end:
+                    raise RuntimeError("moto's S3 server did not start") from None
+                time.sleep(0.1)
         yield s3
     finally:
-        server.stop()
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None:

@@ -78,6 +78,12 @@ class Lake:
     def tables(self) -> dict[str, Table]:
         return {spec.name: self.table(spec) for spec in TABLES}
 
+    def close(self) -> None:
+        """Close the catalog's database connections."""
+        engine = getattr(self.catalog, "engine", None)
+        if engine is not None:
+            engine.dispose()
+
 
 def open_lake(settings: Settings, environ: Mapping[str, str] | None = None) -> Lake:
     """The lake named by ``settings``; a LakeError when it is not configured or unreachable."""

@@ -90,6 +90,7 @@ class Publisher:
         self.archive = archive
         self.publisher = publisher or archive_id(archive)
         self.batch_rows = batch_rows
+        self._caught_up: dict[str, int] = {}  # per table: the local high last found published
 
     def publish(self) -> PublishResult:
         t0 = time.monotonic()
@@ -105,11 +106,14 @@ class Publisher:
         result.duplicates.setdefault(spec.name, 0)
         # what the archive holds now: rows stored while we publish wait for the next publish
         high = self.local_high(spec)
+        if self._caught_up.get(spec.name) == high:
+            return  # nothing stored since: no need to read the table's metadata
         table = self.lake.table(spec)
         tries = 0
         while True:
             mark = watermarks(table).get(self.publisher, 0)
             if mark >= high:
+                self._caught_up[spec.name] = high
                 return
             rows = self._read(spec, mark, high)
             new_mark = int(pc.max(rows[spec.key]).as_py()) if rows.num_rows else high

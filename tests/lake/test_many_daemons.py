@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 
 from scraper.fixtureweb import FixtureWeb
+from scraper.lake.catalog import Lake, open_lake
+from scraper.lake.query import run_lake_sql
+from scraper.settings import from_env
 from scraper.fixtureweb.server import SITES_ROOT
 from tests.services import S3
 
@@ -71,14 +74,23 @@ def cli(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProce
                           capture_output=True, text=True, timeout=60)
 
 
+_lakes: dict[str, Lake] = {}
+
+
 def lake_rows(env: dict[str, str], sql: str, cwd: Path) -> list[dict[str, object]]:
     """The rows of ``sql`` over the lake, in this process (``scraper lake sql``'s own path)."""
-    from scraper.lake.catalog import open_lake
-    from scraper.lake.query import run_lake_sql
-    from scraper.settings import from_env
-
-    columns, rows = run_lake_sql(open_lake(from_env(env), env), sql)
+    key = env["SCRAPER_LAKE_WAREHOUSE"]
+    if key not in _lakes:
+        _lakes[key] = open_lake(from_env(env), env)
+    columns, rows = run_lake_sql(_lakes[key], sql)
     return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+@pytest.fixture(autouse=True)
+def _close_lakes() -> Iterator[None]:
+    yield
+    while _lakes:
+        _lakes.popitem()[1].close()
 
 
 def wait_for(pred: object, timeout: float) -> bool:
@@ -110,9 +122,11 @@ def test_three_daemons_publish_each_article_once_and_survive_a_kill(
                             tmp_path)[0]
             return int(row["n"]), int(row["d"])  # type: ignore[call-overload]
 
+        t0 = time.monotonic()
         # the lake is queried again and again while the daemons publish into it
         assert wait_for(lambda: lake_count() == (24, 24), 120), (lake_count(), (tmp_path / "d0.log").read_text()[-3000:])
 
+        print(f"24 articles in the lake after {time.monotonic() - t0:.1f}s")
         status = cli(env, "status", "--lake", "--sources", "sources.yaml", "--format", "jsonl", cwd=tmp_path)
         assert status.returncode == 0, status.stderr
         held = {r["source"]: r["daemon"] for r in map(json.loads, status.stdout.splitlines())}
@@ -126,7 +140,9 @@ def test_three_daemons_publish_each_article_once_and_survive_a_kill(
 
         for j, name in enumerate(SOURCES, 1):
             publish(web, name, range(j * 1000 + 4, j * 1000 + 7))
+        t1 = time.monotonic()
         assert wait_for(lambda: lake_count() == (42, 42), 120), lake_count()
+        print(f"42 articles in the lake {time.monotonic() - t1:.1f}s after the kill")
 
         def moved() -> bool:
             done = cli(env, "status", "--lake", "--sources", "sources.yaml", "--format", "jsonl", cwd=tmp_path)
