@@ -337,7 +337,9 @@ def _response_row(
         [name, "[redacted]" if name.lower() in REDACTED_HEADERS else value]
         for name, value in response.headers
     ]
-    row = {
+    raw = rawstore.active()  # raw_store: warc -> the body goes to a WARC file, the row points to it
+    ref = raw.put(response) if raw is not None else None
+    return {
         "article_id": article_id,
         "source": source,
         "url": response.url,
@@ -345,20 +347,15 @@ def _response_row(
         "status": response.status,
         "headers": json.dumps(headers, ensure_ascii=False),
         "content_type": response.content_type,
-        "codec": BODY_CODEC,
-        "body": compress_body(response.content),
+        "codec": BODY_CODEC if ref is None else "warc",
+        "body": compress_body(response.content) if ref is None else None,
         "body_bytes": len(response.content),
         "body_sha256": sha,
         "fetched_at": _utc(response.fetched_at),
-        "warc_file": None,
-        "warc_offset": None,
-        "warc_length": None,
+        "warc_file": ref.file if ref else None,
+        "warc_offset": ref.offset if ref else None,
+        "warc_length": ref.length if ref else None,
     }
-    raw = rawstore.active()  # raw_store: warc -> the body goes to a WARC file, the row points to it
-    if raw is not None:
-        ref = raw.put(response)
-        row.update(codec="warc", body=None, warc_file=ref.file, warc_offset=ref.offset, warc_length=ref.length)
-    return row
 
 
 # -- storing ----------------------------------------------------------------------------------
