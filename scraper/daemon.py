@@ -100,7 +100,7 @@ class Daemon:
         if self.locks is None:
             return True
         try:
-            return bool(self.locks.take(source.name))
+            return bool(self.locks.take(source.name, len(self.sources)))
         except Exception as exc:  # PostgreSQL away: poll nothing rather than collide
             log.error("source lock failed", extra={"source": source.name, "detail": str(exc)})
             return False

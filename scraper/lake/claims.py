@@ -7,8 +7,11 @@
   source it polls (``pg_try_advisory_lock``), on one connection kept for its lifetime. A source
   whose lock another daemon holds is skipped; when a daemon dies, PostgreSQL ends its session
   and its locks with it, and the next daemon whose poll job for that source fires (at least
-  once per poll interval) takes it. ``holders`` reads ``pg_locks`` to say who holds what; the
-  connection's ``application_name`` names the daemon.
+  once per poll interval) takes it. Each daemon keeps at most ceil(sources / live daemons)
+  and releases the rest between polls, so shares even out as daemons come and go (a source
+  that moves is fetched again by its new holder; publishing drops what was already in the
+  lake). ``holders`` reads ``pg_locks`` to say who holds what; the connection's
+  ``application_name`` names the daemon.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +33,7 @@ log = logging.getLogger(__name__)
 
 _LOCK_SPACE = "scraper-source:"
 APP_PREFIX = "scraper-daemon "
+SHARE_EVERY = 5.0  # seconds between two counts of the live daemons
 
 
 def stable_hash(name: str) -> int:
@@ -82,6 +87,8 @@ class SourceLocks:
         self.held: set[str] = set()
         self._con: Any = None
         self._lock = threading.Lock()
+        self._live: int | None = None  # daemons connected, as last counted
+        self._live_at = 0.0
 
     def _connect(self) -> Any:
         import psycopg
@@ -96,17 +103,31 @@ class SourceLocks:
                                 code="lake:locks") from exc
         return self._con
 
-    def take(self, source_name: str) -> bool:
-        """True when this daemon holds ``source_name``'s lock (taking it if free)."""
+    def take(self, source_name: str, total: int | None = None) -> bool:
+        """True when this daemon holds ``source_name``'s lock (taking it if free).
+
+        With ``total`` (how many sources the daemons share), a daemon keeps at most its fair
+        share, ceil(total / live daemons): past it, it takes no free source, and a source it
+        holds beyond it is released here, between two of its polls, for a daemon under its
+        share to take. So daemons started one after the other end up with even shares."""
         import psycopg
 
         with self._lock:
+            share = self._share(total)
             if source_name in self.held and self._con is not None and not self._con.closed:
                 try:
+                    if len(self.held) > share:
+                        self._con.execute("SELECT pg_advisory_unlock(%s)", [lock_key(source_name)])
+                        self.held.discard(source_name)
+                        log.info("source released", extra={"source": source_name, "daemon": self.name,
+                                                           "share": share})
+                        return False
                     self._con.execute("SELECT 1")  # the session (and so the lock) is alive
                     return True
                 except psycopg.Error:
                     self._drop()
+            if len(self.held) >= share:
+                return False
             con = self._connect()
             try:
                 row = con.execute("SELECT pg_try_advisory_lock(%s)", [lock_key(source_name)]).fetchone()
@@ -119,6 +140,24 @@ class SourceLocks:
                 self.held.add(source_name)
                 return True
             return False
+
+    def _share(self, total: int | None) -> int:
+        """ceil(total / live daemons), the live count read at most every SHARE_EVERY seconds."""
+        import psycopg
+
+        if total is None:
+            return 1 << 30
+        now = time.monotonic()
+        if self._live is None or now - self._live_at > SHARE_EVERY:
+            try:
+                con = self._connect()
+                row = con.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE %s",
+                                  [APP_PREFIX + "%"]).fetchone()
+                self._live, self._live_at = max(int(row[0]) if row else 1, 1), now
+            except psycopg.Error:
+                self._drop()
+                return 1 << 30
+        return -(-total // (self._live or 1))
 
     def _drop(self) -> None:
         try:
