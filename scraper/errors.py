@@ -13,7 +13,8 @@
     │                                          `import`: WARC records refused as damaged
     ├── ArchiveError                  exit 6   the archive cannot be opened or written
     │   ├── ArchiveMissingError       exit 6   no archive at that path (read commands)
-    │   └── ArchiveLockedError        exit 6   another process holds the write lock too long
+    │   ├── ArchiveLockedError        exit 6   another process holds the write lock too long
+    │   └── LakeError                 exit 6   the Iceberg lake (catalog, warehouse) failed
     └── QueryError                    exit 7   the SQL given to `scraper sql` failed
 
 Every error has a stable ``code`` (``family:detail``, e.g. ``http:404``) that is what the
@@ -85,6 +86,10 @@ class ArchiveMissingError(ArchiveError):
 
 class ArchiveLockedError(ArchiveError):
     code = "archive:locked"
+
+
+class LakeError(ArchiveError):
+    code = "lake:error"
 
 
 class QueryError(ScraperError):

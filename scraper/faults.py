@@ -175,7 +175,7 @@ INTEGRITY_QUERIES: dict[str, str] = {
     "version without its article": """
         SELECT count(*) FROM article_versions v
         WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = v.article_id)""",
-    "response without a body": "SELECT count(*) FROM responses WHERE body IS NULL OR body_sha256 IS NULL",
+    "response without a body": "SELECT count(*) FROM responses WHERE (body IS NULL AND warc_file IS NULL) OR body_sha256 IS NULL",
 }
 
 

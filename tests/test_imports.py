@@ -31,6 +31,9 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
                        "scraper.poll", "scraper.daemon", "scraper.extract", "scraper.paywall"),
     "scraper.web": ("scraper.cli", "scraper.net", "scraper.pipeline", "scraper.poll",
                     "scraper.daemon", "scraper.extract", "scraper.paywall"),
+    # the lake publishes what the archive holds: it knows the archive, never how pages are fetched
+    "scraper.lake": ("scraper.extract", "scraper.paywall", "scraper.net", "scraper.sources",
+                     "scraper.pipeline", "scraper.cli", "scraper.poll", "scraper.daemon"),
 }
 
 

@@ -25,6 +25,7 @@ from typing import TypeVar
 
 import duckdb
 
+from scraper.archive import rawstore
 from scraper.archive.migrations import ensure_schema
 from scraper.errors import ArchiveError, ArchiveLockedError, ArchiveMissingError, ScraperError
 from scraper.hooks import notify_committed
@@ -149,12 +150,18 @@ class Archive:
                 _tune_writer(con, self.path)
                 ensure_schema(con, path=self.path)
                 con.execute("BEGIN TRANSACTION")
+                raw = rawstore.store_for(self.path)
+                token = rawstore.activate(raw)
                 try:
                     result = fn(con)
+                    if raw is not None:
+                        raw.seal()  # WARC files closed and fsynced before rows point into them
                     con.execute("COMMIT")
                 except BaseException:
                     _rollback(con)
                     raise
+                finally:
+                    rawstore.deactivate(token)
             except ScraperError:
                 raise
             except (duckdb.Error, OSError) as exc:

@@ -294,6 +294,23 @@ _V6: tuple[str, ...] = (
     "ALTER TABLE articles ADD COLUMN change_seq BIGINT DEFAULT nextval('articles_change_seq')",
 )
 
+# Publishing to the lake reads what was stored since a watermark, so every table it publishes
+# needs a number that only grows: articles, responses and fetches have their ids; revisions and
+# skips get a sequence of their own (existing rows are numbered in their current order). Raw
+# responses kept in WARC files (raw_store: warc) name the file and the record's byte range.
+_V7: tuple[str, ...] = (
+    "CREATE SEQUENCE article_versions_seq_seq START 1",
+    "ALTER TABLE article_versions ADD COLUMN seq BIGINT DEFAULT nextval('article_versions_seq_seq')",
+    "CREATE SEQUENCE skips_seq_seq START 1",
+    "ALTER TABLE skips ADD COLUMN seq BIGINT DEFAULT nextval('skips_seq_seq')",
+    "ALTER TABLE responses ADD COLUMN warc_file VARCHAR",
+    "ALTER TABLE responses ADD COLUMN warc_offset BIGINT",
+    "ALTER TABLE responses ADD COLUMN warc_length BIGINT",
+    # who this archive is when it publishes: a random id drawn once, kept with the data
+    "CREATE TABLE archive_info (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    "INSERT INTO archive_info VALUES ('archive_id', CAST(uuid() AS VARCHAR))",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "articles, versions, responses, fetches, feeds, skips, polls", _V1),
     Migration(2, "views: latest_articles, truncated_per_source_day, access_changes, "
@@ -302,6 +319,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "skips: one row per (url, reason) with first/last time and count", _V4),
     Migration(5, "articles.paywall_model (hard, metered, registration, freemium)", _V5),
     Migration(6, "articles.change_seq: a counter bumped by every store (search index watermark)", _V6),
+    Migration(7, "publishing: archive_info.archive_id, article_versions.seq, skips.seq; "
+                 "responses in WARC files",
+              _V7),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from scraper.archive.db import Archive
-from scraper.archive.store import decompress_body
+from scraper.archive.rawstore import body_of
 from scraper.errors import QueryError
 from scraper.models import FetchResult
 
@@ -261,13 +261,14 @@ def response_headers(raw: str | None) -> tuple[tuple[str, str], ...]:
 
 def stored_response(row: dict[str, Any]) -> FetchResult:
     """A ``responses`` row (``url``, ``final_url``, ``status``, ``headers``, ``codec``, ``body``,
-    ``fetched_at``) as the :class:`FetchResult` it was stored from, body decompressed."""
+    ``fetched_at``; ``warc_*`` when ``codec`` is ``warc``) as the :class:`FetchResult` it was
+    stored from, body decompressed or read from its WARC file."""
     return FetchResult(
         url=row["url"],
         final_url=row["final_url"] or row["url"],
         status=int(row["status"] or 200),
         headers=response_headers(row["headers"]),
-        content=decompress_body(row["codec"], row["body"]),
+        content=body_of(row),
         fetched_at=row["fetched_at"],
         elapsed_ms=0.0,
     )

@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 import duckdb
 
+from scraper.archive import rawstore
 from scraper.models import Capture, FetchAttempt, FetchResult
 
 Status = Literal["new", "updated", "unchanged"]
@@ -211,6 +212,9 @@ RESPONSE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("body_bytes", "BIGINT"),
     ("body_sha256", "VARCHAR"),
     ("fetched_at", "TIMESTAMPTZ"),
+    ("warc_file", "VARCHAR"),
+    ("warc_offset", "BIGINT"),
+    ("warc_length", "BIGINT"),
 )
 FETCH_COLUMNS: tuple[tuple[str, str], ...] = (
     ("url", "VARCHAR"),
@@ -336,6 +340,8 @@ def _response_row(
         [name, "[redacted]" if name.lower() in REDACTED_HEADERS else value]
         for name, value in response.headers
     ]
+    raw = rawstore.active()  # raw_store: warc -> the body goes to a WARC file, the row points to it
+    ref = raw.put(response) if raw is not None else None
     return {
         "article_id": article_id,
         "source": source,
@@ -344,11 +350,14 @@ def _response_row(
         "status": response.status,
         "headers": json.dumps(headers, ensure_ascii=False),
         "content_type": response.content_type,
-        "codec": BODY_CODEC,
-        "body": compress_body(response.content),
+        "codec": BODY_CODEC if ref is None else "warc",
+        "body": compress_body(response.content) if ref is None else None,
         "body_bytes": len(response.content),
         "body_sha256": sha,
         "fetched_at": _utc(response.fetched_at),
+        "warc_file": ref.file if ref else None,
+        "warc_offset": ref.offset if ref else None,
+        "warc_length": ref.length if ref else None,
     }
 
 

@@ -11,6 +11,6 @@ from __future__ import annotations
 
 from scraper.bench.common import Row
 
-BENCHMARKS = ("extraction", "rules", "endtoend", "archive", "memory")
+BENCHMARKS = ("extraction", "rules", "endtoend", "archive", "memory", "lake")
 
 __all__ = ["BENCHMARKS", "Row"]

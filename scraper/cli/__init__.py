@@ -76,3 +76,4 @@ from scraper.cli import sources as _sources  # noqa: E402,F401
 from scraper.cli import tools as _tools  # noqa: E402,F401
 from scraper.cli import daemon as _daemon  # noqa: E402,F401
 from scraper.cli import search as _search  # noqa: E402,F401
+from scraper.cli import lake as _lake  # noqa: E402,F401

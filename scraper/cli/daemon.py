@@ -39,6 +39,9 @@ def _enabled_sources(sources: Any, path: Path) -> list[Any]:
                           "(scraper discover URL prints an entry)", code="config:no-sources")
     return enabled
 
+shard_option = click.option(
+    "--shard", metavar="K/N", help="Only the sources of shard K of N (a stable hash of the name).")
+
 
 @cli.command("daemon")
 @sources_option
@@ -48,17 +51,21 @@ def _enabled_sources(sources: Any, path: Path) -> list[Any]:
 @click.option("--batch-size", type=click.IntRange(1), default=100, show_default=True,
               help="Articles stored per archive write.")
 @allow_private_option("the sources' hosts")
-def daemon_cmd(sources_path: Path, db: Path, grace: float, batch_size: int, allow_private: bool) -> None:
+@shard_option
+def daemon_cmd(sources_path: Path, db: Path, grace: float, batch_size: int, allow_private: bool,
+               shard: str | None) -> None:
     """Poll every enabled source on its schedule until SIGINT or SIGTERM.
 
     What is due is kept in the archive, so a restart picks up where it stopped. The archive
-    stays readable by `scraper sql`/`status` while the daemon runs.
+    stays readable by `scraper sql`/`status` while the daemon runs. With --shard K/N it polls
+    only its shard of the sources; with SCRAPER_LAKE_CATALOG and SCRAPER_LAKE_WAREHOUSE set it
+    publishes to the lake (README, "Running on many machines").
     """
     from scraper.daemon import Daemon
+    from scraper.lake.claims import Shard
     from scraper.poll import PollOptions
-    from scraper.sources.config import load_sources
-
     from scraper.logs import announce
+    from scraper.sources.config import load_sources
 
     conf = settings(db, sources_path)
     sources = load_sources(conf.sources)
@@ -66,7 +73,8 @@ def daemon_cmd(sources_path: Path, db: Path, grace: float, batch_size: int, allo
     if allow_private:
         conf = settings(db, sources_path, private_hosts=source_hosts(sources))
     announce("scraper.daemon")  # its start line and one line per poll show without -v
-    daemon = Daemon(sources, conf, grace=grace, options=PollOptions(batch_size=batch_size, lock_timeout=5.0))
+    daemon = Daemon(sources, conf, grace=grace, options=PollOptions(batch_size=batch_size, lock_timeout=5.0),
+                    shard=Shard.parse(shard) if shard else None, environ=dict(os.environ))
     clean = daemon.run_forever()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -82,7 +90,9 @@ def daemon_cmd(sources_path: Path, db: Path, grace: float, batch_size: int, allo
 @db_option
 @format_option("table")
 @allow_private_option("the sources' hosts")
-def poll_cmd(names: tuple[str, ...], sources_path: Path, db: Path, fmt: str, allow_private: bool) -> None:
+@shard_option
+def poll_cmd(names: tuple[str, ...], sources_path: Path, db: Path, fmt: str, allow_private: bool,
+             shard: str | None) -> None:
     """Poll every enabled source (or those named) once, due or not, and print a summary."""
     from scraper.archive import Archive
     from scraper.cli.interrupt import Interrupt
@@ -99,6 +109,14 @@ def poll_cmd(names: tuple[str, ...], sources_path: Path, db: Path, fmt: str, all
         _enabled_sources(sources, conf.sources)
     if allow_private:
         conf = settings(db, sources_path, private_hosts=source_hosts(sources))
+    if shard:
+        from scraper.lake.claims import Shard
+
+        part = Shard.parse(shard)
+        names = tuple(s.name for s in sources if (s.name in names if names else s.enabled) and part.owns(s.name))
+        if not names:
+            click.echo(f"no source in shard {part}", err=True)
+            return
     if sys.stderr.isatty():
         click.echo(f"polling {', '.join(names) or 'all enabled sources'}…", err=True)
     archive = Archive(conf.db, lock_timeout=conf.lock_timeout)
@@ -123,9 +141,16 @@ def poll_cmd(names: tuple[str, ...], sources_path: Path, db: Path, fmt: str, all
 @db_option
 @format_option("table")
 @tz_option
-def status_cmd(db: Path, fmt: str, tz: Any) -> None:
+@click.option("--lake", is_flag=True, help="Which daemon holds which source (PostgreSQL lake catalog).")
+@sources_option
+def status_cmd(db: Path, fmt: str, tz: Any, lake: bool, sources_path: Path) -> None:
     """Per source, from the archive: last and next poll, articles today and in all, share
-    truncated or locked, errors, share of 304s, current polling interval."""
+    truncated or locked, errors, share of 304s, current polling interval.
+
+    With --lake: per source of sources.yaml, the daemon holding its lock, from PostgreSQL."""
+    if lake:
+        _lake_status(sources_path, fmt)
+        return
     from scraper.archive import Archive
     from scraper.archive.queries import source_status
     from scraper.render import render
@@ -141,3 +166,19 @@ def status_cmd(db: Path, fmt: str, tz: Any) -> None:
                "truncated_share", "errors", "not_modified_share", "interval_seconds"]
     render(columns, iter([tuple(r[c] for c in columns) for r in rows]), fmt, sys.stdout, tz=tz,
            priority=STATUS_PRIORITY)
+
+def _lake_status(sources_path: Path, fmt: str) -> None:
+    from scraper.errors import UsageError
+    from scraper.lake.catalog import is_postgres
+    from scraper.lake.claims import holders
+    from scraper.render import render
+    from scraper.sources.config import load_sources
+
+    conf = settings(sources_path=sources_path)
+    if not is_postgres(conf.lake_catalog):
+        raise UsageError("status --lake reads the daemons' source locks from PostgreSQL: set "
+                         "SCRAPER_LAKE_CATALOG to a postgresql:// URL (with SQLite, use --shard)")
+    names = [s.name for s in load_sources(conf.sources) if s.enabled]
+    rows = holders(conf.lake_catalog or "", names)
+    columns = ["source", "daemon", "client", "since"]
+    render(columns, iter([tuple(r[c] for c in columns) for r in rows]), fmt, sys.stdout)

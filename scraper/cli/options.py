@@ -56,7 +56,17 @@ def _zone(ctx: click.Context, param: click.Parameter, value: str) -> Any:
 
 
 def settings(db: Path | None = None, sources_path: Path | None = None, **overrides: Any) -> Settings:
-    return from_env(db=db, sources=sources_path, **overrides)
+    """The settings of a command; with ``raw_store: warc``, the archive's raw bodies are sent
+    to WARC files from here on (scraper/archive/rawstore.py)."""
+    conf = from_env(db=db, sources=sources_path, **overrides)
+    if conf.raw_store == "warc":
+        import os
+
+        from scraper.archive import rawstore
+
+        root = conf.raw_dir or str(Path(conf.db).parent / "warc")
+        rawstore.configure(conf.db, rawstore.WarcStore(root, max_bytes=conf.warc_max_bytes, environ=os.environ))
+    return conf
 
 
 def named_hosts(urls: Iterable[str]) -> tuple[str, ...]:

@@ -217,6 +217,7 @@ def export_rows(
 
 _WARC_QUERY = """
 SELECT r.id, r.url, r.final_url, r.status, r.headers, r.codec, r.body, r.fetched_at,
+       r.warc_file, r.warc_offset, r.warc_length,
        a.id AS article_id, r.id = a.response_id AS is_current, a AS article, v AS revision
 FROM responses AS r
 JOIN articles AS a ON a.id = r.article_id

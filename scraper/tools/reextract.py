@@ -79,7 +79,7 @@ WHERE {where}
 ORDER BY a.id
 """
 _RESPONSES = """
-SELECT id, url, final_url, status, headers, codec, body, fetched_at
+SELECT id, url, final_url, status, headers, codec, body, fetched_at, warc_file, warc_offset, warc_length
 FROM responses WHERE id IN (SELECT unnest(?::BIGINT[]))
 """
 
