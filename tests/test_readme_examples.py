@@ -32,6 +32,9 @@ SKIP = {
     "head -c 20000 crawl.warc": "a crawl of one's own",
     "scraper -v daemon": "runs until stopped (tests/cli/test_everyday.py runs it)",
     "scraper -v --log-format json daemon": "runs until stopped",
+    "scraper serve --db archive/demo.duckdb": "serves until stopped (tests/web run scraper serve)",
+    "scraper lake sql": "needs a lake catalog and warehouse (tests/lake run these commands)",
+    "scraper lake compact": "needs a lake catalog and warehouse (tests/lake run it)",
 }
 
 
