@@ -292,7 +292,7 @@ class _Runner:
         try:
             result = fetch(self.client, url, settings)
         except ScraperError as exc:
-            self.log_attempts(getattr(exc, "attempts", ()))
+            self.log_attempts(exc.attempts)
             return None
         self.log_attempts(result.attempts)
         return result.content
@@ -329,7 +329,7 @@ class _Runner:
         try:
             result = fetch(self.client, url, settings)
         except ScraperError as exc:
-            self.log_attempts(getattr(exc, "attempts", ()))
+            self.log_attempts(exc.attempts)
             return ""
         try:
             feed = parse_feed(result.content, result.final_url)
@@ -346,7 +346,7 @@ class _Runner:
             try:
                 result = fetch(self.client, url, settings)
             except ScraperError as exc:
-                self.log_attempts(getattr(exc, "attempts", ()))
+                self.log_attempts(exc.attempts)
                 return ""
             try:
                 parse_sitemap(result.content, result.final_url)

@@ -179,7 +179,7 @@ def _ingest_one(raw_url: str, settings: Settings, sources: SourceSet | None, arc
         try:
             result = fetch_page(client, url, settings, source)
         except ScraperError as exc:
-            attempts = tuple(getattr(exc, "attempts", ()))
+            attempts = exc.attempts
             raise
         attempts = result.attempts
         try:

@@ -672,7 +672,7 @@ class _SourcePoll:
         except Abandoned:
             return state, []
         except ScraperError as exc:
-            self.batch.attempts.extend(getattr(exc, "attempts", ()))
+            self.batch.attempts.extend(exc.attempts)
             self.summary.errors += 1
             log.warning("poll error", extra={"source": self.source.name, "feed": target.url,
                                              "error": exc.code, "detail": str(exc)})
@@ -858,7 +858,7 @@ class _SourcePoll:
             return
         assert isinstance(error, ScraperError)
         self.summary.errors += 1
-        self.batch.attempts.extend(getattr(error, "attempts", ()))
+        self.batch.attempts.extend(error.attempts)
         if error.code.startswith(TRANSIENT):
             self.incomplete_feeds.update(cand.feeds)
         log.warning("error", extra={"source": self.source.name, "url": cand.url, "error": error.code})

@@ -21,7 +21,7 @@ Bodies are read raw and decompressed here with an output limit (zlib ``max_lengt
 Every HTTP request is one :class:`FetchAttempt`: ``url`` is the URL fetch() was asked for,
 ``final_url`` the URL of that request (a hop of a redirect chain, or the last URL),
 ``attempt`` the try number (redirect hops share the number of their try). On failure the raised
-:class:`ScraperError` carries the attempts as ``err.attempts``.
+:class:`ScraperError` carries the attempts in its declared ``attempts`` field.
 """
 
 from __future__ import annotations
@@ -94,11 +94,7 @@ def fetch(
     run = _Run(client, settings, source, sleep, check_url, rand)
     run.truncate = truncate
     run.secrets = secret_values(headers or {})
-    try:
-        start = validate_url(url)
-    except ScraperError as err:
-        err.attempts = ()  # type: ignore[attr-defined]
-        raise
+    start = validate_url(url)  # a malformed URL: no attempt made (err.attempts stays empty)
     return run.go(start, dict(headers or {}))
 
 
@@ -271,7 +267,7 @@ class _Run:
             # e.g. the last hop of a redirect loop: the record says why the fetch ended
             last = self.attempts[-1]
             self.attempts[-1] = replace(last, error=error.code, error_detail=str(error))
-        error.attempts = tuple(self.attempts)  # type: ignore[attr-defined]
+        error.attempts = tuple(self.attempts)
         raise error
 
     def _record(self, out: _Outcome, *, error: str | None = None, detail: str | None = None) -> None:
