@@ -37,7 +37,7 @@ import duckdb
 
 from scraper.logs import setup_logging
 from scraper.archive import Archive
-from scraper.archive.store import log_fetches
+from scraper.archive.record import WriteRecord, store
 from scraper.errors import ScraperError
 from scraper.fixtureweb import FixtureWeb
 from scraper.fixtureweb import faults as hostile
@@ -286,7 +286,7 @@ class _Runner:
         if error is not None and attempts and attempts[-1].error is None:
             attempts[-1] = replace(attempts[-1], error=error.code, error_detail=str(error))
         if attempts:
-            self.archive.write(lambda con: log_fetches(con, attempts))
+            store(self.archive, [WriteRecord(attempts=attempts)])
 
     def fetch_logged(self, url: str, settings: Settings) -> bytes | None:
         try:

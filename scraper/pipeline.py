@@ -18,7 +18,8 @@ from datetime import datetime
 import httpx
 
 from scraper.archive import Archive
-from scraper.archive.store import StoreOutcome, content_hash, log_fetches, store_capture
+from scraper.archive.record import WriteRecord, store
+from scraper.archive.store import StoreOutcome, content_hash
 from scraper.errors import ContentError, ScraperError, UsageError
 from scraper.extract.article import extract_article
 from scraper.models import Capture, FetchAttempt, FetchResult, SourceRules
@@ -189,17 +190,13 @@ def _ingest_one(raw_url: str, settings: Settings, sources: SourceSet | None, arc
             raise
     except ScraperError as exc:
         if archive is not None and attempts:
-            archive.write(lambda con: log_fetches(con, attempts))
+            store(archive, [WriteRecord(attempts=list(attempts))])
         log.info("fetch failed", extra={"url": raw_url, "error": exc.code})
         return IngestResult(url=raw_url, error=exc, attempts=attempts)
 
     outcome = None
     if archive is not None:
-        def write(con: object) -> StoreOutcome:
-            log_fetches(con, attempts)
-            return store_capture(con, capture)
-
-        outcome = archive.write(write)
+        [[outcome]] = store(archive, [WriteRecord(captures=[capture], attempts=list(attempts))])
     log.info("stored" if outcome else "extracted",
              extra={"url": url, "source": capture.source or "-", "access": capture.article.access,
                     "words": capture.article.word_count,

@@ -46,23 +46,15 @@ import httpx
 
 from scraper.archive import Archive
 from scraper.archive.queries import archived_lookup, due_rechecks, feed_states
-from scraper.archive.store import (
-    FeedState,
-    Skip,
-    StoreOutcome,
-    log_fetches,
-    record_poll,
-    record_skips,
-    save_feed_states,
-    schedule_rechecks,
-    store_captures,
-)
+from scraper.archive.record import WriteRecord
+from scraper.archive.store import Skip
+from scraper.archive.writer import Ticket, WriteBuffer
 from scraper.decode import decode_html
 from scraper.discover.feeds import parse_feed
 from scraper.discover.index_pages import links_from_index
 from scraper.discover.sitemaps import collect_sitemap_urls, parse_sitemap
 from scraper.errors import ArchiveLockedError, ArchiveMissingError, ScraperError
-from scraper.models import Capture, FetchAttempt, FetchResult
+from scraper.models import Capture, FeedState, FetchResult, PollRow
 from scraper.net.client import make_client
 from scraper.net.politeness import Abandoned, Politeness, host_of
 from scraper.net.retry import parse_retry_after
@@ -84,7 +76,7 @@ from scraper.sources.config import Source, SourceSet
 from scraper.sources.registry import article_key, candidate_entries, match_source
 from scraper.workers import process_pool
 
-__all__ = ["PollContext", "PollOptions", "PollSummary", "WriteBuffer", "poll_all", "poll_source"]
+__all__ = ["PollContext", "PollOptions", "PollSummary", "poll_all", "poll_source"]
 
 log = logging.getLogger(__name__)
 
@@ -130,205 +122,6 @@ class PollSummary:
         }
 
 
-# -- writes -----------------------------------------------------------------------------------
-
-
-@dataclass(eq=False)
-class Batch:
-    """What one write stores, in one transaction."""
-
-    captures: list[Capture] = field(default_factory=list)
-    rechecks: list[bool] = field(default_factory=list)  # per capture: was it a re-check
-    attempts: list[FetchAttempt] = field(default_factory=list)
-    skips: list[Skip] = field(default_factory=list)
-    feeds: list[FeedState] = field(default_factory=list)
-    poll: Callable[[], dict[str, Any]] | None = None  # the polls row, built once stored
-    outcomes: list[StoreOutcome] | None = None  # set once stored (reset if the write fails)
-    error: BaseException | None = None  # why the last write of it failed (not a lock)
-    attempted: threading.Event = field(default_factory=threading.Event, repr=False)
-
-    def apply(self, con: duckdb.DuckDBPyConnection) -> None:
-        outcomes = store_captures(con, self.captures)
-        schedule_rechecks(
-            con,
-            [(o.article_id, c.article.access, c.fetched_at, r)
-             for c, o, r in zip(self.captures, outcomes, self.rechecks, strict=True)],
-            recheck_at,
-        )
-        log_fetches(con, self.attempts)
-        record_skips(con, self.skips)
-        save_feed_states(con, self.feeds)
-        self.outcomes = outcomes
-        if self.poll is not None:
-            record_poll(con, self.poll())
-
-    def empty(self) -> bool:
-        return not (self.captures or self.attempts or self.skips or self.feeds or self.poll)
-
-
-class WriteBuffer:
-    """Batches waiting for the archive. :meth:`flush` writes them all in one transaction; if
-    another process holds the file past the lock timeout they stay here for the next flush.
-
-    With :meth:`start`, a writer thread does the flushing: :meth:`submit` hands a batch over
-    and returns at once (or, with ``wait``, once the batch has been tried), and the thread
-    writes whatever all sources submitted meanwhile in one ``Archive.write``. It writes at
-    most every ``interval`` seconds (sooner when ``max_captures`` are waiting or a caller
-    waits), so the file stays free between writes for other processes, and after a lock
-    timeout it leaves the file alone for ``retry_after`` seconds unless a caller waits."""
-
-    def __init__(self, archive: Archive, *, interval: float = 0.5, max_captures: int = 1000,
-                 retry_after: float = 1.0) -> None:
-        self.archive = archive
-        self.interval = interval
-        self.max_captures = max_captures
-        self.retry_after = retry_after
-        self._pending: list[Batch] = []
-        self._inflight: list[Batch] = []
-        self._lock = threading.Lock()
-        self._flush_lock = threading.Lock()
-        self._wake = threading.Condition(self._lock)
-        self._waiting: set[Batch] = set()  # batches whose submit(wait=True) waits
-        self._closed = False
-        self._thread: threading.Thread | None = None
-        self._last_write = 0.0  # monotonic end of the writer thread's last attempt
-        self._hold_until = 0.0  # no background retry before this (after a lock timeout)
-
-    def add(self, batch: Batch) -> None:
-        if not batch.empty():
-            with self._lock:
-                self._pending.append(batch)
-                self._wake.notify()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._pending)
-
-    def pending_urls(self) -> set[str]:
-        """URLs fetched but not yet committed (waiting, or being written now)."""
-        with self._lock:
-            return {c.url for b in (*self._pending, *self._inflight) for c in b.captures}
-
-    # -- the writer thread -------------------------------------------------------------------
-    def start(self) -> None:
-        with self._lock:
-            if self._thread is None and not self._closed:
-                self._thread = threading.Thread(target=self._run, name="archive-writer", daemon=True)
-                self._thread.start()
-
-    def close(self, timeout: float | None = None) -> None:
-        """Stop the writer thread after its current write; what is pending stays pending."""
-        with self._lock:
-            self._closed = True
-            self._wake.notify_all()
-            thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-
-    def submit(self, batch: Batch, *, wait: bool = False) -> None:
-        """Hand ``batch`` to the writer; with ``wait``, return once it has been tried (stored,
-        or kept pending because the archive stayed locked). Without a writer thread (or once
-        closed), ``wait`` flushes in the caller's thread."""
-        if batch.empty():
-            batch.attempted.set()
-            return
-        with self._lock:
-            threaded = self._thread is not None and not self._closed
-            self._pending.append(batch)
-            if wait and threaded:
-                self._waiting.add(batch)
-            self._wake.notify()
-        if not wait:
-            return
-        if not threaded:
-            self.flush()
-            return
-        try:
-            while not batch.attempted.wait(0.5):
-                with self._lock:
-                    if self._closed or self._thread is None or not self._thread.is_alive():
-                        break
-            if not batch.attempted.is_set():
-                self.flush()
-        finally:
-            with self._lock:
-                self._waiting.discard(batch)
-
-    def _due(self, now: float) -> float | None:
-        """Seconds until the writer should flush (0: now), None while idle. Holds _lock."""
-        if not self._pending:
-            return None
-        if self._closed or any(not b.attempted.is_set() for b in self._waiting):
-            return 0.0
-        if now < self._hold_until:
-            return self._hold_until - now
-        if sum(len(b.captures) for b in self._pending) >= self.max_captures:
-            return 0.0
-        return max(0.0, self._last_write + self.interval - now)
-
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                while True:
-                    if self._closed:
-                        return
-                    wait = self._due(time.monotonic())
-                    if wait == 0.0:
-                        break
-                    self._wake.wait(wait)
-            hold = 0.0
-            try:
-                if not self.flush():
-                    hold = self.retry_after  # locked: leave the file alone for a while
-            except BaseException as exc:  # kept on the batches, raised in their submitters
-                log.error("archive write failed", extra={"error": getattr(exc, "code", type(exc).__name__),
-                                                         "detail": str(exc).splitlines()[0] if str(exc) else ""})
-                hold = 5 * self.retry_after
-            with self._lock:
-                self._last_write = time.monotonic()
-                self._hold_until = self._last_write + hold if hold else 0.0
-
-    # -- one write --------------------------------------------------------------------------
-    def flush(self) -> bool:
-        """Write every pending batch in one transaction. True when nothing is left pending."""
-        with self._flush_lock:
-            with self._lock:
-                batches, self._pending = self._pending, []
-                self._inflight = batches
-            if not batches:
-                return True
-            t0 = time.monotonic()
-            try:
-                self.archive.write(lambda con: [b.apply(con) for b in batches])
-            except ArchiveLockedError as exc:
-                self._put_back(batches, None)
-                log.warning("archive locked, writes kept for the next flush",
-                            extra={"batches": len(batches), "error": exc.code})
-                return False
-            except BaseException as exc:
-                self._put_back(batches, exc)
-                raise
-            with self._lock:
-                self._inflight = []
-            for b in batches:
-                b.error = None
-                b.attempted.set()
-            captures = sum(len(b.captures) for b in batches)
-            log.info("store", extra={"batches": len(batches), "captures": captures,
-                                     "ms": round((time.monotonic() - t0) * 1000)})
-            return True
-
-    def _put_back(self, batches: list[Batch], error: BaseException | None) -> None:
-        for b in batches:
-            b.outcomes = None
-            b.error = error
-        with self._lock:
-            self._pending[:0] = batches
-            self._inflight = []
-        for b in batches:
-            b.attempted.set()
-
-
 # -- the context shared by all polls of a process ----------------------------------------------
 
 
@@ -344,8 +137,7 @@ class PollContext:
         self.sources: Sequence[Source] | None = sources
         self.progress: Progress = progress or QUIET  # one task per source: articles handled
         self.options = options or PollOptions()
-        self.archive = Archive(archive.path, lock_timeout=self.options.lock_timeout
-                               if self.options.lock_timeout is not None else archive.lock_timeout)
+        self.archive = archive.with_options(lock_timeout=self.options.lock_timeout)
         self.environ = dict(os.environ if environ is None else environ)
         self.now = now or (lambda: datetime.now(UTC))
         self.stop = threading.Event()
@@ -501,8 +293,9 @@ class _SourcePoll:
         self.force = force
         self.settings = settings_for(ctx.settings, source)
         self.summary = PollSummary(source.name)
-        self.batch = Batch()
-        self.done_batches: list[Batch] = []
+        self.key = f"{source.name}:{id(self)}:{time.monotonic_ns()}"  # the writer counts by it
+        self.batch = WriteRecord(poll_key=self.key)
+        self.done_batches: list[Ticket] = []
         self.incomplete_feeds: set[str] = set()
         self.rand = random.Random()
         self.in_feeds = True  # not yet past the feeds (cleared once article fetching starts)
@@ -564,19 +357,10 @@ class _SourcePoll:
             final.append(state)
         self.batch.feeds.extend(final)
         self.batch.attempts.extend(self.ctx.robots.take_attempts())
-        finished = self.ctx.now()
-
-        def poll_row() -> dict[str, Any]:
-            self._tally()
-            return {
-                "source": src.name, "started_at": started, "finished_at": finished,
-                "feeds": self.summary.feeds, "new_articles": self.summary.new,
-                "updated": self.summary.updated, "errors": self.summary.errors,
-                "unchanged": self.summary.unchanged, "skipped": self.summary.skipped,
-                "not_modified": self.summary.not_modified, "rechecked": self.summary.rechecked,
-            }
-
-        self.batch.poll = poll_row
+        self.batch.poll = PollRow(
+            source=src.name, started_at=started, finished_at=self.ctx.now(), feeds=self.summary.feeds,
+            errors=self.summary.errors, skipped=self.summary.skipped,
+            not_modified=self.summary.not_modified, rechecked=self.summary.rechecked)
         self._submit_batch(final=True)
         self._tally()
         self.summary.seconds = time.monotonic() - t0
@@ -833,7 +617,8 @@ class _SourcePoll:
         if capture.response is not None:
             self.batch.attempts.extend(capture.response.attempts)
         self.batch.captures.append(capture)
-        self.batch.rechecks.append(cand.recheck)
+        if cand.recheck:
+            self.batch.rechecks.add(cand.url)
         log.info("fetched", extra={"source": self.source.name, "url": cand.url,
                                    "access": capture.article.access, "words": capture.article.word_count})
         if len(self.batch.captures) >= self.ctx.options.batch_size:
@@ -867,9 +652,8 @@ class _SourcePoll:
     def _submit_batch(self, *, final: bool) -> None:
         """Hand the batch to the archive writer; the final one waits until it has been tried
         (every earlier batch of this poll went before it, in the same or an earlier write)."""
-        batch, self.batch = self.batch, Batch()
-        self.done_batches.append(batch)
-        self.ctx.writer.submit(batch, wait=final)
+        batch, self.batch = self.batch, WriteRecord(poll_key=self.key)
+        self.done_batches.append(self.ctx.writer.submit(batch, wait=final))
         for b in self.done_batches:  # a write that failed (not on a lock) ends the poll, as before
             if b.error is not None and b.outcomes is None:
                 raise b.error
@@ -880,7 +664,7 @@ class _SourcePoll:
         pending = 0
         for b in self.done_batches:
             if b.outcomes is None:
-                pending += len(b.captures)
+                pending += b.captures
             for outcome in b.outcomes or ():
                 counts[outcome.status] += 1
         self.summary.new, self.summary.updated = counts["new"], counts["updated"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -109,11 +110,29 @@ def archive_error(path: Path, exc: BaseException) -> ArchiveError:
 
 
 class Archive:
-    """A DuckDB archive file, opened only for the length of one operation."""
+    """A DuckDB archive file, opened only for the length of one operation.
 
-    def __init__(self, path: Path, *, lock_timeout: float = 60.0) -> None:
+    ``on_commit``: listeners ``fn(article_ids)`` called after every committed write of
+    captures made through the one write path (:func:`scraper.archive.record.store`); see
+    that module's doc. ``memory_limit``: DuckDB's ``memory_limit`` for write connections
+    (e.g. ``"256MB"``; None: DuckDB's default, 80% of RAM), so a long-running writer's
+    buffer pool stays bounded."""
+
+    def __init__(self, path: Path, *, lock_timeout: float = 60.0, memory_limit: str | None = None,
+                 on_commit: list[Callable[[list[int]], None]] | None = None) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
+        if memory_limit is not None and not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit):
+            raise ValueError(f"memory_limit {memory_limit!r}: expected a size such as '256MB'")
+        self.memory_limit = memory_limit
+        self.on_commit: list[Callable[[list[int]], None]] = on_commit if on_commit is not None else []
+
+    def with_options(self, *, lock_timeout: float | None = None,
+                     memory_limit: str | None = None) -> Archive:
+        """The same file with other options; shares this archive's ``on_commit`` list."""
+        return Archive(self.path,
+                       lock_timeout=self.lock_timeout if lock_timeout is None else lock_timeout,
+                       memory_limit=memory_limit or self.memory_limit, on_commit=self.on_commit)
 
     def __repr__(self) -> str:
         return f"Archive({str(self.path)!r})"
@@ -135,7 +154,7 @@ class Archive:
             raise archive_error(self.path, exc) from exc
         with self.connect(read_only=False) as con:
             try:
-                _tune_writer(con, self.path)
+                _tune_writer(con, self.path, self.memory_limit)
                 ensure_schema(con, path=self.path)
                 con.execute("BEGIN TRANSACTION")
                 try:
@@ -229,14 +248,17 @@ class Archive:
         )
 
 
-def _tune_writer(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Checkpoint at commit; merge row groups on one write in VACUUM_EVERY (see above)."""
+def _tune_writer(con: duckdb.DuckDBPyConnection, path: Path, memory_limit: str | None = None) -> None:
+    """Checkpoint at commit; merge row groups on one write in VACUUM_EVERY (see above);
+    bound DuckDB's buffer pool when asked."""
     key = str(path.resolve())
     with _process_locks_guard:
         n = _write_counts.get(key, 0)
         _write_counts[key] = n + 1
     try:
         con.execute("SET checkpoint_threshold = '1KB'")
+        if memory_limit:
+            con.execute(f"SET memory_limit = '{memory_limit}'")
         if n % VACUUM_EVERY:
             con.execute("SET max_vacuum_tasks = 0")
     except duckdb.Error:  # an older DuckDB without these settings: its defaults are fine

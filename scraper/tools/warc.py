@@ -5,7 +5,7 @@ Import (``scraper import``)::
     WARC response record (wget --warc-file, Browsertrix, Heritrix)
         -> HTTP status 200, Content-Type HTML, payload decoded (chunked, gzip, br)
         -> FetchResult(url=WARC-Target-URI, fetched_at=WARC-Date)
-        -> pipeline.capture_page (source matched by URL) -> store_captures, in batches
+        -> pipeline.capture_page (source matched by URL) -> archive.record.store, in batches
 
 Any other record (request, metadata, warcinfo, resource…) is passed over; a response that is
 not a 200, not HTML, too large or not an article is skipped and counted by reason (``not-article``
@@ -53,7 +53,8 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from scraper.archive import Archive
-from scraper.archive.store import REDACTED_HEADERS, Skip, StoreOutcome, record_skips, store_captures
+from scraper.archive.record import WriteRecord, store
+from scraper.archive.store import REDACTED_HEADERS, Skip
 from scraper.errors import ContentError, ScraperError, UsageError
 from scraper.extract.article import NO_ARTICLE_CODE
 from scraper.models import Capture, FetchResult
@@ -430,11 +431,7 @@ def import_warcs(
         pending.clear()
         skips.clear()
 
-        def write(con: Any) -> list[StoreOutcome]:
-            record_skips(con, skipped)
-            return store_captures(con, batch)
-
-        outcomes: list[StoreOutcome] = archive.write(write)
+        [outcomes] = store(archive, [WriteRecord(captures=batch, skips=skipped)])
         report.archived += len(outcomes)
         report.outcomes.update(o.status for o in outcomes)
 
