@@ -150,6 +150,17 @@ class Capture:
 
 
 @dataclass(frozen=True)
+class Skip:
+    """Why a URL was not fetched (``reason``: 'already-archived', 'robots-disallowed', …)."""
+
+    url: str
+    reason: str
+    at: datetime
+    source: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
 class FeedState:
     """One row of ``feeds``: a feed, sitemap or index page and how it answered last time.
 

@@ -41,13 +41,12 @@ from scraper import conditional
 from scraper.archive import Archive
 from scraper.archive.queries import archived_lookup, due_rechecks, feed_states
 from scraper.archive.record import WriteRecord
-from scraper.archive.store import Skip
 from scraper.archive.writer import Ticket, WriteBuffer
 from scraper.discover.feeds import parse_feed
 from scraper.discover.index_pages import links_from_page
 from scraper.discover.sitemaps import collect_sitemap_urls, parse_sitemap
 from scraper.errors import ArchiveLockedError, ArchiveMissingError, HTTPStatusError, ScraperError
-from scraper.models import FeedState, FetchResult, PollRow
+from scraper.models import FeedState, FetchResult, PollRow, Skip
 from scraper.net.politeness import Abandoned, Politeness
 from scraper.pipeline.crawler import Crawler, IngestResult, Request, RobotsDisallowed
 from scraper.progress import QUIET, Progress

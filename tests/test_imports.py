@@ -24,8 +24,18 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "scraper.models": ("scraper.",),
     "scraper.errors": ("scraper.",),
     "scraper.pipeline": ("scraper.cli", "scraper.poll", "scraper.daemon"),
-    "scraper.poll": ("scraper.cli", "scraper.daemon"),
+    "scraper.poll": ("scraper.cli", "scraper.daemon", "scraper.decode", "scraper.extract", "scraper.paywall",
+                     "scraper.archive.store", "scraper.archive.db", "scraper.net.fetch", "scraper.net.robots",
+                     "scraper.pipeline.steps", "scraper.workers"),
+    "scraper.conditional": ("scraper.net", "scraper.archive", "scraper.pipeline", "scraper.poll",
+                            "scraper.decode", "scraper.extract", "scraper.sources", "scraper.discover"),
+    "scraper.schedule": ("scraper.",),
 }
+
+# the table writers under the one write path: only archive/ calls them (everyone else hands a
+# WriteRecord to scraper.archive.record.store or to the writer thread)
+STORE_WRITERS = frozenset({"store_captures", "store_capture", "log_fetches", "record_skips",
+                           "save_feed_states", "schedule_rechecks", "record_poll", "bulk_insert"})
 
 
 def _module_name(path: Path) -> str:
@@ -60,7 +70,23 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
+def _imported_names(path: Path) -> set[tuple[str, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {(node.module, alias.name) for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module for alias in node.names}
+
+
 MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: _module_name(p))
+def test_only_the_archive_calls_its_table_writers(path: Path) -> None:
+    name = _module_name(path)
+    if name.startswith("scraper.archive"):
+        return
+    for module, imported in _imported_names(path):
+        if module.startswith("scraper.archive") and imported in STORE_WRITERS:
+            pytest.fail(f"{name} imports {module}.{imported}: store through scraper.archive.record")
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: _module_name(p))

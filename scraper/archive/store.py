@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 import duckdb
 
-from scraper.models import Capture, FeedState, FetchAttempt, FetchResult, PollRow
+from scraper.models import Capture, FeedState, FetchAttempt, FetchResult, PollRow, Skip
 
 Status = Literal["new", "updated", "unchanged"]
 
@@ -54,17 +54,6 @@ class StoreOutcome:
     status: Status
     version: int  # the article's version after this store
     access_changed: bool
-
-
-@dataclass(frozen=True)
-class Skip:
-    """Why a URL was not fetched (``reason``: 'already-archived', 'robots-disallowed', …)."""
-
-    url: str
-    reason: str
-    at: datetime
-    source: str | None = None
-    detail: str | None = None
 
 
 # -- normalisation ----------------------------------------------------------------------------
