@@ -119,3 +119,21 @@ def test_with_options_shares_the_listeners(archive: Archive) -> None:
 def test_memory_limit_is_checked(tmp_path: object) -> None:
     with pytest.raises(ValueError, match="memory_limit"):
         Archive(tmp_path / "a.duckdb", memory_limit="64MB; DROP TABLE articles")  # type: ignore[operator]
+
+
+def test_the_writer_thread_calls_the_listeners_and_lets_bodies_go(archive: Archive, make_capture: MakeCapture) -> None:
+    import threading
+
+    from scraper.archive.writer import WriteBuffer
+
+    seen: list[tuple[list[int], str]] = []
+    archive.on_commit.append(lambda ids: seen.append((ids, threading.current_thread().name)))
+    buf = WriteBuffer(archive, interval=0.05)
+    buf.start()
+    try:
+        ticket = buf.submit(WriteRecord(captures=[make_capture(access="locked")]), wait=True)
+    finally:
+        buf.close()
+    assert ticket.stored and ticket.record is None and ticket.captures == 1
+    assert seen == [([ticket.outcomes[0].article_id], "archive-writer")]  # type: ignore[index]
+    assert q(archive, "SELECT next_check_at IS NOT NULL FROM articles") == [(True,)]
