@@ -7,8 +7,9 @@ fetch`` (:func:`scraper.pipeline.ingest`), the poller and WARC import (its extra
         at most ``concurrency`` lanes per host (its politeness slot: delay between requests,
         429/503 and a URL that ends in net:timeout pause the whole host; each URL within its
         url_budget), so the other threads serve other hosts
-      | a bounded queue to the collector (the caller's thread), so fetching runs ahead of
-        extraction by at most ``queue_size`` responses
+      | a bounded queue to the collector (the caller's thread); a lane takes one of ``in_hand``
+        places (shared by every crawl) before it fetches, and the collector gives it back once
+        the page is extracted, so fetching runs ahead of extraction by at most ``in_hand`` bodies
       | extraction executor (:class:`Extractor`): inline in the collector, or worker processes
         for a crawl of ``process_threshold`` URLs or more (bodies cross to a worker once)
       | IngestResult per URL, as they complete: a capture, an error (with its attempts), a skip
@@ -63,6 +64,7 @@ log = logging.getLogger(__name__)
 GENERIC_POLITENESS = SourcePoliteness()  # for URLs fetched on the generic path
 
 
+
 @dataclass(frozen=True)
 class IngestResult:
     """What became of one URL: ``capture`` (and ``outcome`` once stored), or ``error``, or
@@ -83,6 +85,10 @@ class IngestResult:
 class Request:
     url: str
     source: Source | None = None  # fetched (headers, settings, politeness) and stored as
+
+
+class _NeverStarted(Abandoned):
+    """A URL left when shutting down: handed over without taking a place in hand."""
 
 
 class RobotsDisallowed(Exception):
@@ -142,6 +148,24 @@ class Extractor:
 _Fetched = tuple[Request, FetchResult | None, BaseException | None]
 
 
+class _InHand:
+    """Responses fetched and not yet extracted, across every crawl of a crawler: a lane takes a
+    place before it fetches and the collector gives it back once the page is extracted, so the
+    bodies a process holds stay bounded however many sources crawl at once."""
+
+    def __init__(self, limit: int) -> None:
+        self._sem = threading.BoundedSemaphore(max(1, limit))
+
+    def take(self, stop: threading.Event, done: threading.Event) -> bool:
+        while not (stop.is_set() or done.is_set()):
+            if self._sem.acquire(timeout=0.1):
+                return True
+        return False
+
+    def give(self) -> None:
+        self._sem.release()
+
+
 class Crawler:
     """Client, politeness, robots cache, fetch pool and extraction executor, shared by every
     crawl of a process (a poll context, a ``scraper fetch`` run).
@@ -153,7 +177,8 @@ class Crawler:
     def __init__(self, settings: Settings, *, client: httpx.Client | None = None,
                  environ: Mapping[str, str] | None = None, workers: int = 64,
                  processes: int | None = None, process_threshold: int = 24,
-                 queue_size: int = 64, robots: bool = True, polite: bool = True) -> None:
+                 queue_size: int = 64, in_hand: int = 256, robots: bool = True,
+                 polite: bool = True) -> None:
         self.settings = settings
         self.environ = dict(os.environ if environ is None else environ)
         self.stop = threading.Event()
@@ -165,6 +190,7 @@ class Crawler:
         self.workers = workers
         self.process_threshold = process_threshold
         self.queue_size = max(1, queue_size)
+        self.in_hand = _InHand(in_hand)
         self.extractor = Extractor(processes)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
@@ -282,6 +308,7 @@ class Crawler:
             while True:
                 while extracting and (extracting[0][2].done() or len(extracting) > limit):
                     req, result, fut = extracting.popleft()
+                    self.in_hand.give()
                     yield self.extractor.finish(req.url, result, req.source, fut)
                 try:
                     req, result, error = fetched.get(timeout=0.05)
@@ -292,42 +319,61 @@ class Crawler:
                     continue
                 if result is None:
                     assert error is not None
+                    if not isinstance(error, _NeverStarted):
+                        self.in_hand.give()
                     yield self._failed(req, error)
                 elif use_procs:
                     extracting.append((req, result, self.extractor.submit(req.url, result, req.source)))
                 else:
+                    self.in_hand.give()
                     yield self.extractor.inline(req.url, result, req.source)
             while extracting:
                 req, result, fut = extracting.popleft()
+                self.in_hand.give()
                 yield self.extractor.finish(req.url, result, req.source, fut)
         finally:
             done.set()
+            for _ in extracting:  # left unfinished (the caller stopped iterating)
+                self.in_hand.give()
+            while True:
+                try:
+                    _, result, error = fetched.get_nowait()
+                except queue.Empty:
+                    break
+                if not isinstance(error, _NeverStarted):
+                    self.in_hand.give()
         for f in lanes:
             if f.done():
                 f.result()  # surface a bug in a lane
 
     def _lane(self, items: deque[Request], lock: threading.Lock, fetched: queue.Queue[_Fetched],
               done: threading.Event) -> None:
-        def hand(item: _Fetched) -> None:
+        def hand(item: _Fetched, held: bool) -> None:
             while not done.is_set():
                 try:
                     fetched.put(item, timeout=0.1)
                     return
                 except queue.Full:
                     continue
+            if held:  # the collector left: nobody will give the place back
+                self.in_hand.give()
 
         while not self.stop.is_set() and not done.is_set():
             with lock:
                 if not items:
                     return
                 req = items.popleft()
+            if not self.in_hand.take(self.stop, done):
+                with lock:
+                    items.appendleft(req)
+                break
             try:
-                hand((req, self.get(req.url, req.source), None))
+                hand((req, self.get(req.url, req.source), None), True)
             except (ScraperError, RobotsDisallowed, Abandoned) as exc:
-                hand((req, None, exc))
+                hand((req, None, exc), True)
         while True:  # shutting down: what is left is abandoned
             with lock:
                 if not items:
                     return
                 req = items.popleft()
-            hand((req, None, Abandoned("shutting down")))
+            hand((req, None, _NeverStarted("shutting down")), False)
