@@ -114,7 +114,7 @@ class Archive:
 
     ``on_commit``: listeners ``fn(article_ids)`` called after every committed write of
     captures made through the one write path (:func:`scraper.archive.record.store`); see
-    that module's doc. ``memory_limit``: DuckDB's ``memory_limit`` for write connections
+    that module's doc. ``memory_limit``: DuckDB's ``memory_limit`` for its connections
     (e.g. ``"256MB"``; None: DuckDB's default, 80% of RAM), so a long-running writer's
     buffer pool stays bounded."""
 
@@ -154,7 +154,7 @@ class Archive:
             raise archive_error(self.path, exc) from exc
         with self.connect(read_only=False) as con:
             try:
-                _tune_writer(con, self.path, self.memory_limit)
+                _tune_writer(con, self.path)
                 ensure_schema(con, path=self.path)
                 con.execute("BEGIN TRANSACTION")
                 try:
@@ -239,6 +239,11 @@ class Archive:
                 con.execute("SET TimeZone = 'UTC'")
             except duckdb.Error:  # ICU missing: timestamps still carry their offsets
                 pass
+            if self.memory_limit:  # reads too: the poller reads between its writes
+                try:
+                    con.execute(f"SET memory_limit = '{self.memory_limit}'")
+                except duckdb.Error:
+                    pass
             return con
 
     def _locked(self, holder: str) -> ArchiveLockedError:
@@ -248,17 +253,14 @@ class Archive:
         )
 
 
-def _tune_writer(con: duckdb.DuckDBPyConnection, path: Path, memory_limit: str | None = None) -> None:
-    """Checkpoint at commit; merge row groups on one write in VACUUM_EVERY (see above);
-    bound DuckDB's buffer pool when asked."""
+def _tune_writer(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Checkpoint at commit; merge row groups on one write in VACUUM_EVERY (see above)."""
     key = str(path.resolve())
     with _process_locks_guard:
         n = _write_counts.get(key, 0)
         _write_counts[key] = n + 1
     try:
         con.execute("SET checkpoint_threshold = '1KB'")
-        if memory_limit:
-            con.execute(f"SET memory_limit = '{memory_limit}'")
         if n % VACUUM_EVERY:
             con.execute("SET max_vacuum_tasks = 0")
     except duckdb.Error:  # an older DuckDB without these settings: its defaults are fine

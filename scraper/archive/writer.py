@@ -2,8 +2,8 @@
 
 :meth:`WriteBuffer.submit` hands a :class:`~scraper.archive.record.WriteRecord` over and gets a
 :class:`Ticket` back; the writer thread stores whatever every thread submitted meanwhile in one
-:func:`scraper.archive.record.store` (one transaction). It writes at most every ``interval``
-seconds (sooner when ``max_captures`` wait, or when a caller waits on its ticket), so the file
+:func:`scraper.archive.record.store` (one transaction per ``max_captures`` captures at most).
+It writes at most every ``interval`` seconds (sooner when ``max_captures`` wait, or when a caller waits on its ticket), so the file
 stays free between writes for other processes. A write that meets another process's lock past
 the lock timeout leaves the records pending, in order, for the next flush (and the file alone
 for ``retry_after`` seconds unless a caller waits).
@@ -168,36 +168,52 @@ class WriteBuffer:
 
     # -- one write --------------------------------------------------------------------------
     def flush(self) -> bool:
-        """Write every pending record in one transaction. True when nothing is left pending."""
+        """Write every pending record, in order, ``max_captures`` captures per transaction at
+        most (a write's memory grows with its captures). True when nothing is left pending;
+        False when the archive stayed locked (what was not written stays pending)."""
         with self._flush_lock:
-            with self._lock:
-                tickets, self._pending = self._pending, []
-                self._inflight = tickets
-            if not tickets:
-                return True
-            t0 = time.monotonic()
-            records = [t.record for t in tickets if t.record is not None]
-            try:
-                results = store(self.archive, records, self._tallies)
-            except ArchiveLockedError as exc:
-                self._put_back(tickets, None)
-                log.warning("archive locked, writes kept for the next flush",
-                            extra={"batches": len(tickets), "error": exc.code})
-                return False
-            except BaseException as exc:
-                self._put_back(tickets, exc)
-                raise
-            for ticket, outcomes in zip(tickets, results, strict=True):
-                ticket.outcomes = outcomes
-                ticket.record = None  # stored: bodies and texts let go
-                ticket.error = None
-            with self._lock:
-                self._inflight = []
-            for ticket in tickets:
-                ticket.attempted.set()
-            log.info("store", extra={"batches": len(tickets), "captures": sum(t.captures for t in tickets),
-                                     "ms": round((time.monotonic() - t0) * 1000)})
-            return True
+            while True:
+                with self._lock:
+                    if not self._pending:
+                        return True
+                    tickets: list[Ticket] = []
+                    captures = 0
+                    while self._pending and (not tickets or captures + self._pending[0].captures
+                                             <= self.max_captures):
+                        ticket = self._pending.pop(0)
+                        tickets.append(ticket)
+                        captures += ticket.captures
+                    self._inflight = tickets
+                if not self._write(tickets):
+                    with self._lock:  # the archive is locked: every pending record was tried
+                        for ticket in self._pending:
+                            ticket.attempted.set()
+                    return False
+
+    def _write(self, tickets: list[Ticket]) -> bool:
+        t0 = time.monotonic()
+        records = [t.record for t in tickets if t.record is not None]
+        try:
+            results = store(self.archive, records, self._tallies)
+        except ArchiveLockedError as exc:
+            self._put_back(tickets, None)
+            log.warning("archive locked, writes kept for the next flush",
+                        extra={"batches": len(tickets), "error": exc.code})
+            return False
+        except BaseException as exc:
+            self._put_back(tickets, exc)
+            raise
+        for ticket, outcomes in zip(tickets, results, strict=True):
+            ticket.outcomes = outcomes
+            ticket.record = None  # stored: bodies and texts let go
+            ticket.error = None
+        with self._lock:
+            self._inflight = []
+        for ticket in tickets:
+            ticket.attempted.set()
+        log.info("store", extra={"batches": len(tickets), "captures": sum(t.captures for t in tickets),
+                                 "ms": round((time.monotonic() - t0) * 1000)})
+        return True
 
     def _put_back(self, tickets: list[Ticket], error: BaseException | None) -> None:
         for t in tickets:

@@ -56,7 +56,7 @@ from warcio.warcwriter import WARCWriter
 from scraper.archive import Archive
 from scraper.archive.record import WriteRecord, store
 from scraper.archive.store import REDACTED_HEADERS, Skip
-from scraper.errors import ContentError, ScraperError, UsageError
+from scraper.errors import ScraperError, UsageError
 from scraper.extract.article import NO_ARTICLE_CODE
 from scraper.models import Capture, FetchResult
 from scraper.pipeline import Extractor, resolve_source

@@ -137,3 +137,15 @@ def test_the_writer_thread_calls_the_listeners_and_lets_bodies_go(archive: Archi
     assert ticket.stored and ticket.record is None and ticket.captures == 1
     assert seen == [([ticket.outcomes[0].article_id], "archive-writer")]  # type: ignore[index]
     assert q(archive, "SELECT next_check_at IS NOT NULL FROM articles") == [(True,)]
+
+
+def test_a_flush_writes_at_most_max_captures_per_transaction(archive: Archive, make_capture: MakeCapture) -> None:
+    from scraper.archive.writer import WriteBuffer
+
+    commits: list[list[int]] = []
+    archive.on_commit.append(commits.append)
+    buf = WriteBuffer(archive, max_captures=2)  # no thread: flushed here
+    tickets = [buf.submit(WriteRecord(captures=[make_capture(f"Texte {i}.", url=f"https://news.test/{i}",
+                                                             canonical_url=None)])) for i in range(3)]
+    assert buf.flush() and all(t.stored for t in tickets)
+    assert [len(ids) for ids in commits] == [2, 1]  # in order, two transactions
