@@ -79,7 +79,7 @@ class PollOptions:
     max_candidates: int = 5000  # article URLs considered per source poll
     lock_timeout: float | None = None  # archive lock wait per write (default: settings')
     memory_limit: str | None = "128MB"  # DuckDB's buffer pool for the writer's connections
-    max_pending: int = 2000  # captures handed to the writer and not yet stored before a poll waits
+    max_pending: int = 500  # captures handed to the writer and not yet stored before a poll waits
 
 
 @dataclass
