@@ -24,15 +24,26 @@ why, and what to try.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # a type only: errors.py imports nothing of the package at run time
+    from scraper.models import FetchAttempt
+
 
 class ScraperError(Exception):
+    """The root. ``attempts``: the HTTP attempts made before the failure (``net/fetch.py`` sets
+    them on the error it raises, so callers log failed fetches too); empty for other errors."""
+
     exit_code = 1
     code = "error"
+    attempts: tuple[FetchAttempt, ...] = ()
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None,
+                 attempts: tuple[FetchAttempt, ...] = ()) -> None:
         super().__init__(message.replace("\n", " ").strip())
         if code is not None:
             self.code = code
+        self.attempts = attempts
 
 
 class UsageError(ScraperError):

@@ -37,7 +37,7 @@ import duckdb
 
 from scraper.logs import setup_logging
 from scraper.archive import Archive
-from scraper.archive.store import log_fetches
+from scraper.archive.record import WriteRecord, store
 from scraper.errors import ScraperError
 from scraper.fixtureweb import FixtureWeb
 from scraper.fixtureweb import faults as hostile
@@ -286,13 +286,13 @@ class _Runner:
         if error is not None and attempts and attempts[-1].error is None:
             attempts[-1] = replace(attempts[-1], error=error.code, error_detail=str(error))
         if attempts:
-            self.archive.write(lambda con: log_fetches(con, attempts))
+            store(self.archive, [WriteRecord(attempts=attempts)])
 
     def fetch_logged(self, url: str, settings: Settings) -> bytes | None:
         try:
             result = fetch(self.client, url, settings)
         except ScraperError as exc:
-            self.log_attempts(getattr(exc, "attempts", ()))
+            self.log_attempts(exc.attempts)
             return None
         self.log_attempts(result.attempts)
         return result.content
@@ -329,7 +329,7 @@ class _Runner:
         try:
             result = fetch(self.client, url, settings)
         except ScraperError as exc:
-            self.log_attempts(getattr(exc, "attempts", ()))
+            self.log_attempts(exc.attempts)
             return ""
         try:
             feed = parse_feed(result.content, result.final_url)
@@ -346,7 +346,7 @@ class _Runner:
             try:
                 result = fetch(self.client, url, settings)
             except ScraperError as exc:
-                self.log_attempts(getattr(exc, "attempts", ()))
+                self.log_attempts(exc.attempts)
                 return ""
             try:
                 parse_sitemap(result.content, result.final_url)

@@ -1,7 +1,8 @@
 """Process-wide hooks, free of heavy imports (the CLI registers them at start-up).
 
-``after_commit``: called with an archive's path after every committed ``Archive.write`` of this
-process, outside the file lock (the search index follows the archive this way). A listener
+``after_commit``: called with an archive's path after every committed write of captures of this
+process (:func:`scraper.archive.record.store`, the one write path), outside the file lock (the
+search index follows the archive this way). A listener
 must return at once: hand the work to a thread.
 """
 

@@ -147,3 +147,55 @@ class Capture:
     article_key: str | None = None  # a source's stable id (e.g. developpez:363891), else None
     content_hash: str | None = None  # archive.store.content_hash(article.text), when computed at
     # extraction time (in the worker processes) so the single writer does not have to
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Why a URL was not fetched (``reason``: 'already-archived', 'robots-disallowed', …)."""
+
+    url: str
+    reason: str
+    at: datetime
+    source: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """One row of ``feeds``: a feed, sitemap or index page and how it answered last time.
+
+    The poller's record (``scraper.conditional`` moves it from one poll to the next); the
+    archive only saves and loads it."""
+
+    feed_url: str
+    source: str | None
+    kind: str = "feed"  # feed | sitemap | index
+    etag: str | None = None
+    last_modified: str | None = None
+    validators_stale: bool = False
+    body_sha256: str | None = None
+    last_polled_at: datetime | None = None
+    next_poll_at: datetime | None = None
+    interval_seconds: float | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    entries_seen: int = 0
+    not_modified_streak: int = 0
+    polls: int = 0
+    not_modified: int = 0
+    errors: int = 0
+
+
+@dataclass(frozen=True)
+class PollRow:
+    """One ``polls`` row, as the poller counted it. The article counts (new, updated,
+    unchanged) are not here: the archive counts them from what it stored for the poll."""
+
+    source: str
+    started_at: datetime
+    finished_at: datetime
+    feeds: int = 0
+    errors: int = 0
+    skipped: int = 0
+    not_modified: int = 0
+    rechecked: int = 0

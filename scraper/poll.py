@@ -1,94 +1,64 @@
-"""poll_source / poll_all: due feeds -> candidate URLs -> pipeline, politely and in batches.
+"""poll_source / poll_all: due feeds -> candidate URLs -> the crawler -> the archive writer.
 
-    due feeds, sitemaps, index pages (feeds.next_poll_at)   | conditional GET (ETag, Last-Modified)
+    due feeds, sitemaps, index pages (feeds.next_poll_at)
+      | conditional GET (ETag, Last-Modified; the state machine is ``scraper/conditional.py``)
       | parse (discover/)  | candidate URLs (article_url, plugin filter) + due re-checks
       | links to other hosts: fetched as the source owning their domain, else generic (the
         default policy: private addresses refused), or skipped (``offsite: skip``)
-      | skip: already archived and not updated since | robots.txt disallowed | offsite -> skips
-      | fetch: host lanes in a thread pool (politeness slot per host, 429/503 pause the host,
-        and so does a URL that ends in net:timeout; each URL within its url_budget)
-      | extract: in the collector, or in a process pool when the poll is large
-      | store: batches (captures + fetch log + skips + feed state) go to the archive writer
-        thread, which writes what every source handed it in one Archive.write at most every
-        ``write_interval`` seconds; a source's poll waits only for its last batch
+      | screen: already archived and not updated since -> skips
+      | crawler (``pipeline/crawler.py``): robots.txt, host lanes, politeness, extraction
+      | accounting: results into WriteRecords (captures, fetch attempts, skips), in batches,
+        handed to the archive writer thread (``archive/writer.py``); the last one carries the
+        feed states and the polls row and is waited for
 
-Concurrency: every source polls in its own thread; a page fetch runs in a *host lane*, a task of
-the shared fetch pool that takes the host's URLs one after another, so at most ``concurrency``
-threads ever wait on one host and the other threads serve other hosts. Lanes hand responses to
-the source's collector through a queue, so fetching never waits on extraction; large polls
-extract in worker processes, so extraction never waits on the collector's writes.
+The poller keeps what is about feeds; fetching, extracting and storing are the crawler's and the
+archive's, shared with ``scraper fetch`` and ``scraper import``. Every source polls in its own
+thread; they share one :class:`PollContext` (one crawler, one writer).
 
 Nothing is lost on a crash or a lock: a feed's new validators are written only together with
 (or after) every article its entries led to, so a restart refetches the feed and skips what is
-archived; writes that meet another process's lock stay in :class:`WriteBuffer` and go with the
-next flush.
+archived; writes that meet another process's lock stay in the writer and go with the next flush.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import queue
 import random
 import threading
 import time
-from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import duckdb
 import httpx
 
+from scraper import conditional
 from scraper.archive import Archive
 from scraper.archive.queries import archived_lookup, due_rechecks, feed_states
-from scraper.archive.store import (
-    FeedState,
-    Skip,
-    StoreOutcome,
-    log_fetches,
-    record_poll,
-    record_skips,
-    save_feed_states,
-    schedule_rechecks,
-    store_captures,
-)
-from scraper.decode import decode_html
+from scraper.archive.record import WriteRecord
+from scraper.archive.writer import Ticket, WriteBuffer
 from scraper.discover.feeds import parse_feed
-from scraper.discover.index_pages import links_from_index
+from scraper.discover.index_pages import links_from_page
 from scraper.discover.sitemaps import collect_sitemap_urls, parse_sitemap
-from scraper.errors import ArchiveLockedError, ArchiveMissingError, ScraperError
-from scraper.models import Capture, FetchAttempt, FetchResult
-from scraper.net.client import make_client
-from scraper.net.politeness import Abandoned, Politeness, host_of
-from scraper.net.retry import parse_retry_after
-from scraper.net.robots import RobotsCache
-from scraper.pipeline import (
-    attach_response,
-    capture_inputs,
-    capture_page,
-    extract_capture_detached,
-    fetch_page,
-    finish_capture,
-    settings_for,
-)
+from scraper.errors import ArchiveLockedError, ArchiveMissingError, HTTPStatusError, ScraperError
+from scraper.models import FeedState, FetchResult, PollRow, Skip
+from scraper.net.politeness import Abandoned, Politeness
+from scraper.pipeline.crawler import Crawler, IngestResult, Request, RobotsDisallowed
 from scraper.progress import QUIET, Progress
-from scraper.schedule import cache_lifetime, jittered, next_interval, recheck_at
+from scraper.schedule import cache_lifetime
 from scraper.settings import Settings
-from scraper.sources.config import Politeness as SourcePoliteness
 from scraper.sources.config import Source, SourceSet
 from scraper.sources.registry import article_key, candidate_entries, match_source
-from scraper.workers import process_pool
 
-__all__ = ["PollContext", "PollOptions", "PollSummary", "WriteBuffer", "poll_all", "poll_source"]
+__all__ = ["PollContext", "PollOptions", "PollSummary", "poll_all", "poll_source"]
 
 log = logging.getLogger(__name__)
 
-VERIFY_AFTER = 20  # 304s in a row before one unconditional GET checks the server's validators
 TRANSIENT = ("net:", "http:429", "http:5")  # failures worth another try at the next poll
 
 
@@ -99,12 +69,20 @@ class PollOptions:
     source_threads: int = 32  # sources polled at once by poll_all (each mostly waits on its lanes)
     batch_size: int = 100  # captures per batch handed to the archive writer
     write_interval: float = 0.5  # the writer thread writes at most this often (unless waited on)
-    write_captures: int = 1000  # ... or as soon as this many captures wait
+    # ... or as soon as this many captures wait: a write's column lists and DuckDB's copies of
+    # them grow with it (bench memory: 1000 -> 250 and a smaller DuckDB limit take ~65 MB off
+    # the main process's peak, at the same end-to-end rate: a write takes well under 0.5 s)
+    write_captures: int = 250
     process_threshold: int = 24  # extract in worker processes when a poll fetches this many pages
     processes: int | None = None  # worker processes (default: CPU count)
     recheck_limit: int = 50  # re-checks of truncated/locked articles per source poll
     max_candidates: int = 5000  # article URLs considered per source poll
     lock_timeout: float | None = None  # archive lock wait per write (default: settings')
+    # DuckDB's buffer pool for the archive connections: 64 MB keeps DuckDB's share of the peak
+    # small (bench memory: main peak 406 MB at 128 MB, 347 MB at 64 MB); writes of 250 articles
+    # into a 1,000,000-article archive, a vacuuming one included, run fine within it
+    memory_limit: str | None = "64MB"
+    max_pending: int = 500  # captures handed to the writer and not yet stored before a poll waits
 
 
 @dataclass
@@ -130,210 +108,12 @@ class PollSummary:
         }
 
 
-# -- writes -----------------------------------------------------------------------------------
-
-
-@dataclass(eq=False)
-class Batch:
-    """What one write stores, in one transaction."""
-
-    captures: list[Capture] = field(default_factory=list)
-    rechecks: list[bool] = field(default_factory=list)  # per capture: was it a re-check
-    attempts: list[FetchAttempt] = field(default_factory=list)
-    skips: list[Skip] = field(default_factory=list)
-    feeds: list[FeedState] = field(default_factory=list)
-    poll: Callable[[], dict[str, Any]] | None = None  # the polls row, built once stored
-    outcomes: list[StoreOutcome] | None = None  # set once stored (reset if the write fails)
-    error: BaseException | None = None  # why the last write of it failed (not a lock)
-    attempted: threading.Event = field(default_factory=threading.Event, repr=False)
-
-    def apply(self, con: duckdb.DuckDBPyConnection) -> None:
-        outcomes = store_captures(con, self.captures)
-        schedule_rechecks(
-            con,
-            [(o.article_id, c.article.access, c.fetched_at, r)
-             for c, o, r in zip(self.captures, outcomes, self.rechecks, strict=True)],
-            recheck_at,
-        )
-        log_fetches(con, self.attempts)
-        record_skips(con, self.skips)
-        save_feed_states(con, self.feeds)
-        self.outcomes = outcomes
-        if self.poll is not None:
-            record_poll(con, self.poll())
-
-    def empty(self) -> bool:
-        return not (self.captures or self.attempts or self.skips or self.feeds or self.poll)
-
-
-class WriteBuffer:
-    """Batches waiting for the archive. :meth:`flush` writes them all in one transaction; if
-    another process holds the file past the lock timeout they stay here for the next flush.
-
-    With :meth:`start`, a writer thread does the flushing: :meth:`submit` hands a batch over
-    and returns at once (or, with ``wait``, once the batch has been tried), and the thread
-    writes whatever all sources submitted meanwhile in one ``Archive.write``. It writes at
-    most every ``interval`` seconds (sooner when ``max_captures`` are waiting or a caller
-    waits), so the file stays free between writes for other processes, and after a lock
-    timeout it leaves the file alone for ``retry_after`` seconds unless a caller waits."""
-
-    def __init__(self, archive: Archive, *, interval: float = 0.5, max_captures: int = 1000,
-                 retry_after: float = 1.0) -> None:
-        self.archive = archive
-        self.interval = interval
-        self.max_captures = max_captures
-        self.retry_after = retry_after
-        self._pending: list[Batch] = []
-        self._inflight: list[Batch] = []
-        self._lock = threading.Lock()
-        self._flush_lock = threading.Lock()
-        self._wake = threading.Condition(self._lock)
-        self._waiting: set[Batch] = set()  # batches whose submit(wait=True) waits
-        self._closed = False
-        self._thread: threading.Thread | None = None
-        self._last_write = 0.0  # monotonic end of the writer thread's last attempt
-        self._hold_until = 0.0  # no background retry before this (after a lock timeout)
-
-    def add(self, batch: Batch) -> None:
-        if not batch.empty():
-            with self._lock:
-                self._pending.append(batch)
-                self._wake.notify()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._pending)
-
-    def pending_urls(self) -> set[str]:
-        """URLs fetched but not yet committed (waiting, or being written now)."""
-        with self._lock:
-            return {c.url for b in (*self._pending, *self._inflight) for c in b.captures}
-
-    # -- the writer thread -------------------------------------------------------------------
-    def start(self) -> None:
-        with self._lock:
-            if self._thread is None and not self._closed:
-                self._thread = threading.Thread(target=self._run, name="archive-writer", daemon=True)
-                self._thread.start()
-
-    def close(self, timeout: float | None = None) -> None:
-        """Stop the writer thread after its current write; what is pending stays pending."""
-        with self._lock:
-            self._closed = True
-            self._wake.notify_all()
-            thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-
-    def submit(self, batch: Batch, *, wait: bool = False) -> None:
-        """Hand ``batch`` to the writer; with ``wait``, return once it has been tried (stored,
-        or kept pending because the archive stayed locked). Without a writer thread (or once
-        closed), ``wait`` flushes in the caller's thread."""
-        if batch.empty():
-            batch.attempted.set()
-            return
-        with self._lock:
-            threaded = self._thread is not None and not self._closed
-            self._pending.append(batch)
-            if wait and threaded:
-                self._waiting.add(batch)
-            self._wake.notify()
-        if not wait:
-            return
-        if not threaded:
-            self.flush()
-            return
-        try:
-            while not batch.attempted.wait(0.5):
-                with self._lock:
-                    if self._closed or self._thread is None or not self._thread.is_alive():
-                        break
-            if not batch.attempted.is_set():
-                self.flush()
-        finally:
-            with self._lock:
-                self._waiting.discard(batch)
-
-    def _due(self, now: float) -> float | None:
-        """Seconds until the writer should flush (0: now), None while idle. Holds _lock."""
-        if not self._pending:
-            return None
-        if self._closed or any(not b.attempted.is_set() for b in self._waiting):
-            return 0.0
-        if now < self._hold_until:
-            return self._hold_until - now
-        if sum(len(b.captures) for b in self._pending) >= self.max_captures:
-            return 0.0
-        return max(0.0, self._last_write + self.interval - now)
-
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                while True:
-                    if self._closed:
-                        return
-                    wait = self._due(time.monotonic())
-                    if wait == 0.0:
-                        break
-                    self._wake.wait(wait)
-            hold = 0.0
-            try:
-                if not self.flush():
-                    hold = self.retry_after  # locked: leave the file alone for a while
-            except BaseException as exc:  # kept on the batches, raised in their submitters
-                log.error("archive write failed", extra={"error": getattr(exc, "code", type(exc).__name__),
-                                                         "detail": str(exc).splitlines()[0] if str(exc) else ""})
-                hold = 5 * self.retry_after
-            with self._lock:
-                self._last_write = time.monotonic()
-                self._hold_until = self._last_write + hold if hold else 0.0
-
-    # -- one write --------------------------------------------------------------------------
-    def flush(self) -> bool:
-        """Write every pending batch in one transaction. True when nothing is left pending."""
-        with self._flush_lock:
-            with self._lock:
-                batches, self._pending = self._pending, []
-                self._inflight = batches
-            if not batches:
-                return True
-            t0 = time.monotonic()
-            try:
-                self.archive.write(lambda con: [b.apply(con) for b in batches])
-            except ArchiveLockedError as exc:
-                self._put_back(batches, None)
-                log.warning("archive locked, writes kept for the next flush",
-                            extra={"batches": len(batches), "error": exc.code})
-                return False
-            except BaseException as exc:
-                self._put_back(batches, exc)
-                raise
-            with self._lock:
-                self._inflight = []
-            for b in batches:
-                b.error = None
-                b.attempted.set()
-            captures = sum(len(b.captures) for b in batches)
-            log.info("store", extra={"batches": len(batches), "captures": captures,
-                                     "ms": round((time.monotonic() - t0) * 1000)})
-            return True
-
-    def _put_back(self, batches: list[Batch], error: BaseException | None) -> None:
-        for b in batches:
-            b.outcomes = None
-            b.error = error
-        with self._lock:
-            self._pending[:0] = batches
-            self._inflight = []
-        for b in batches:
-            b.attempted.set()
-
-
 # -- the context shared by all polls of a process ----------------------------------------------
 
 
 class PollContext:
-    """Client, politeness, robots cache, pools and the write buffer, shared by every poll."""
+    """The crawler (client, politeness, robots cache, fetch pool, extraction processes) and the
+    archive writer, shared by every poll of a process."""
 
     def __init__(self, settings: Settings, archive: Archive, *, options: PollOptions | None = None,
                  client: httpx.Client | None = None, environ: dict[str, str] | None = None,
@@ -344,22 +124,14 @@ class PollContext:
         self.sources: Sequence[Source] | None = sources
         self.progress: Progress = progress or QUIET  # one task per source: articles handled
         self.options = options or PollOptions()
-        self.archive = Archive(archive.path, lock_timeout=self.options.lock_timeout
-                               if self.options.lock_timeout is not None else archive.lock_timeout)
-        self.environ = dict(os.environ if environ is None else environ)
+        self.archive = archive.with_options(lock_timeout=self.options.lock_timeout,
+                                            memory_limit=self.options.memory_limit)
         self.now = now or (lambda: datetime.now(UTC))
-        self.stop = threading.Event()
-        self.politeness = Politeness(stop=self.stop)
-        self._own_client = client is None
-        self.client = client or make_client(settings)
-        self.client.event_hooks.setdefault("response", []).append(self._on_response)
-        self.robots = RobotsCache(self.client)
+        self.crawler = Crawler(settings, client=client, environ=environ, workers=self.options.workers,
+                               processes=self.options.processes,
+                               process_threshold=self.options.process_threshold)
         self.writer = WriteBuffer(self.archive, interval=self.options.write_interval,
                                   max_captures=self.options.write_captures)
-        self.fetch_pool = ThreadPoolExecutor(self.options.workers, thread_name_prefix="fetch")
-        self._procs: ProcessPoolExecutor | None = None
-        self._procs_lock = threading.Lock()
-        self._give_up_at: float | None = None
         try:
             self.archive.write(lambda con: None)  # create and migrate before the first read
         except ArchiveLockedError:
@@ -369,45 +141,27 @@ class PollContext:
                         extra={"db": str(self.archive.path)})
         self.writer.start()
 
-    def _on_response(self, response: httpx.Response) -> None:
-        url = str(response.request.url)
-        if response.status_code in (429, 503):
-            retry_after = parse_retry_after(response.headers.get("retry-after"), datetime.now(UTC))
-            pause = self.politeness.back_off(url, retry_after)
-            log.warning("host backoff", extra={"host": host_of(url), "status": response.status_code,
-                                               "pause_s": round(pause, 2)})
-        elif response.status_code < 400:
-            self.politeness.relieve(url)
+    @property
+    def stop(self) -> threading.Event:
+        return self.crawler.stop
 
-    def processes(self) -> ProcessPoolExecutor:
-        with self._procs_lock:
-            if self._procs is None:
-                n = self.options.processes or max(1, (os.cpu_count() or 2))
-                # workers fork from a server that imported the extraction code once, instead
-                # of each importing it (trafilatura, lxml...) on its first page; they exit
-                # when this process dies, however it dies (scraper/workers.py)
-                self._procs = process_pool(n, preload=["scraper.pipeline"])
-            return self._procs
+    @property
+    def politeness(self) -> Politeness:
+        return self.crawler.politeness
 
     def interrupt(self, grace: float) -> None:
-        """Stop taking work (an interrupt): lanes take no new URL, waits for a host and retry
-        sleeps give up, and fetches running now get ``grace`` seconds; then the polls stop
-        waiting for them and store what they hold (see :meth:`given_up`)."""
-        self._give_up_at = time.monotonic() + grace
-        self.stop.set()
+        """Stop taking work (an interrupt): see :meth:`Crawler.interrupt`; the polls then store
+        what they hold."""
+        self.crawler.interrupt(grace)
 
     def given_up(self) -> bool:
         """True once the grace given by :meth:`interrupt` is over."""
-        return self._give_up_at is not None and time.monotonic() >= self._give_up_at
+        return self.crawler.given_up()
 
     def close(self, *, wait: bool = True) -> None:
-        self.stop.set()
-        self.fetch_pool.shutdown(wait=wait, cancel_futures=True)
+        self.crawler.stop.set()
         self.writer.close(None if wait else 2.0)
-        if self._procs is not None:
-            self._procs.shutdown(wait=wait, cancel_futures=True)
-        if self._own_client:
-            self.client.close()
+        self.crawler.close(wait=wait)
 
     def __enter__(self) -> PollContext:
         return self
@@ -435,14 +189,6 @@ class _Candidate:
     # the source it is fetched and stored as: the polled one for its own domains, else the
     # source owning the link's domain, else None (the generic path, default policy)
     owner: Source | None = None
-
-
-class _Own:
-    """Marker: fetch as the polled source itself."""
-
-
-OWN = _Own()
-GENERIC_POLITENESS = SourcePoliteness()  # for links fetched on the generic path
 
 
 def targets(source: Source) -> list[_Target]:
@@ -499,10 +245,10 @@ class _SourcePoll:
         self.source = source
         self.ctx = ctx
         self.force = force
-        self.settings = settings_for(ctx.settings, source)
         self.summary = PollSummary(source.name)
-        self.batch = Batch()
-        self.done_batches: list[Batch] = []
+        self.key = f"{source.name}:{id(self)}:{time.monotonic_ns()}"  # the writer counts by it
+        self.batch = WriteRecord(poll_key=self.key)
+        self.tickets: list[Ticket] = []
         self.incomplete_feeds: set[str] = set()
         self.rand = random.Random()
         self.in_feeds = True  # not yet past the feeds (cleared once article fetching starts)
@@ -555,28 +301,15 @@ class _SourcePoll:
         self._fetch_all(wanted)
 
         # feed state last: new validators only for feeds whose every article was handled
-        final: list[FeedState] = []
-        for url, state in new_states.items():
-            if url in self.incomplete_feeds or self.ctx.stop.is_set():
-                old = states[url]
-                state = replace(state, etag=old.etag, last_modified=old.last_modified,
-                                body_sha256=old.body_sha256)
-            final.append(state)
+        final = [conditional.kept_validators(state, states[url])
+                 if url in self.incomplete_feeds or self.ctx.stop.is_set() else state
+                 for url, state in new_states.items()]
         self.batch.feeds.extend(final)
-        self.batch.attempts.extend(self.ctx.robots.take_attempts())
-        finished = self.ctx.now()
-
-        def poll_row() -> dict[str, Any]:
-            self._tally()
-            return {
-                "source": src.name, "started_at": started, "finished_at": finished,
-                "feeds": self.summary.feeds, "new_articles": self.summary.new,
-                "updated": self.summary.updated, "errors": self.summary.errors,
-                "unchanged": self.summary.unchanged, "skipped": self.summary.skipped,
-                "not_modified": self.summary.not_modified, "rechecked": self.summary.rechecked,
-            }
-
-        self.batch.poll = poll_row
+        self.batch.attempts.extend(self.ctx.crawler.take_attempts())
+        self.batch.poll = PollRow(
+            source=src.name, started_at=started, finished_at=self.ctx.now(), feeds=self.summary.feeds,
+            errors=self.summary.errors, skipped=self.summary.skipped,
+            not_modified=self.summary.not_modified, rechecked=self.summary.rechecked)
         self._submit_batch(final=True)
         self._tally()
         self.summary.seconds = time.monotonic() - t0
@@ -584,29 +317,6 @@ class _SourcePoll:
         return self.summary
 
     # feeds ---------------------------------------------------------------------------------
-    def _get(self, url: str, headers: dict[str, str] | None = None, *,
-             owner: Source | None | _Own = OWN) -> FetchResult:
-        """Fetch ``url`` as ``owner`` (by default the polled source): its settings (private
-        addresses only for its own domains), headers, politeness; robots.txt first. A host
-        whose URL ends in ``net:timeout`` is paused as after a 503."""
-        source = self.source if isinstance(owner, _Own) else owner
-        settings = self.settings if source is self.source else settings_for(self.ctx.settings, source)
-        ok, delay, status = self.ctx.robots.check(url, settings, source.name if source else None)
-        if not ok:
-            raise _RobotsSkip(status)
-        pol = source.politeness if source is not None else GENERIC_POLITENESS
-        with self.ctx.politeness.slot(url, min_delay=pol.min_delay, concurrency=pol.concurrency,
-                                      crawl_delay=delay):
-            try:
-                return fetch_page(self.ctx.client, url, settings, source, self.ctx.environ,
-                                  extra_headers=headers, sleep=self.ctx.politeness.sleep)
-            except ScraperError as exc:
-                if exc.code == "net:timeout":
-                    pause = self.ctx.politeness.back_off(url, None)
-                    log.warning("host backoff", extra={"host": host_of(url), "error": exc.code,
-                                                       "pause_s": round(pause, 2)})
-                raise
-
     def _owner(self, url: str) -> Source | None:
         """The source a link found by this source's feeds is fetched as (see :class:`_Candidate`)."""
         host = urlsplit(url).hostname or ""
@@ -627,68 +337,52 @@ class _SourcePoll:
     def _poll_target(self, target: _Target, state: FeedState) -> tuple[FeedState, list[tuple[str, datetime | None]]]:
         now = self.ctx.now()
         self.summary.feeds += 1
-        headers: dict[str, str] = {}
-        verify = state.not_modified_streak >= VERIFY_AFTER
-        if not state.validators_stale and not verify:
-            if state.etag:
-                headers["If-None-Match"] = state.etag
-            if state.last_modified:
-                headers["If-Modified-Since"] = state.last_modified
+        headers = conditional.request_headers(state)
+        verify = conditional.verifying(state)
         t0 = time.monotonic()
-        state = replace(state, last_polled_at=now, polls=state.polls + 1)
+        state = conditional.started(state, now)
         found: list[tuple[str, datetime | None]] = []
         ttl: int | None = None
+        fresh_for: float | None = None
         unchanged = False
         try:
-            result = self._get(target.url, headers)
+            result = self.ctx.crawler.get(target.url, self.source, headers=headers)
             self.batch.attempts.extend(result.attempts)
             fresh_for = cache_lifetime(result.headers, now)
-            if result.status == 304:
-                unchanged = True
-            else:
-                sha = hashlib.sha256(result.content).hexdigest()
-                same = sha == state.body_sha256
-                if same and headers:
-                    log.info("validators stale", extra={"feed": target.url, "why": "200 with same body"})
-                    state = replace(state, validators_stale=True)
-                elif verify and not same and not state.validators_stale:
-                    log.info("validators stale", extra={"feed": target.url, "why": "304 while changed"})
-                    state = replace(state, validators_stale=True)
-                unchanged = same
-                state = replace(state, body_sha256=sha, etag=result.header("etag"),
-                                last_modified=result.header("last-modified"))
-                if not unchanged:
-                    found, ttl = self._parse(target, result)
-            state = replace(state, last_status=result.status, last_error=None,
-                            not_modified_streak=(state.not_modified_streak + 1 if unchanged and not verify else 0),
-                            not_modified=state.not_modified + (1 if unchanged else 0),
-                            entries_seen=state.entries_seen + len(found))
+            answer = conditional.answered(
+                state, sent=headers, verify=verify, status=result.status,
+                body_sha256=None if result.status == 304 else hashlib.sha256(result.content).hexdigest(),
+                etag=result.header("etag"), last_modified=result.header("last-modified"))
+            if answer.stale_because is not None:
+                log.info("validators stale", extra={"feed": target.url, "why": answer.stale_because})
+            unchanged = answer.unchanged
+            if not unchanged:
+                found, ttl = self._parse(target, result)
+            state = conditional.counted(answer.state, status=result.status, unchanged=unchanged,
+                                        verify=verify, entries=len(found))
             if unchanged:
                 self.summary.not_modified += 1
-        except _RobotsSkip as skip:
+        except RobotsDisallowed as skip:
             self._skip(target.url, "robots-disallowed", f"feed; robots.txt {skip.status}")
-            state = replace(state, last_error="robots-disallowed", errors=state.errors + 1)
-            fresh_for = None
+            state = conditional.refused(state)
         except Abandoned:
             return state, []
         except ScraperError as exc:
-            self.batch.attempts.extend(getattr(exc, "attempts", ()))
+            self.batch.attempts.extend(exc.attempts)
             self.summary.errors += 1
             log.warning("poll error", extra={"source": self.source.name, "feed": target.url,
                                              "error": exc.code, "detail": str(exc)})
-            state = replace(state, last_status=getattr(exc, "status", None), last_error=exc.code,
-                            errors=state.errors + 1)
-            fresh_for = None
+            state = conditional.failed(state, code=exc.code,
+                                       status=exc.status if isinstance(exc, HTTPStatusError) else None)
         pi = self.source.poll_interval
         assert pi.min is not None and pi.max is not None
-        interval = next_interval(state.interval_seconds, every=pi.every, lo=pi.min, hi=pi.max,
-                                 new_entries=len(found), ttl_minutes=ttl, fresh_for=fresh_for)
-        state = replace(state, interval_seconds=interval,
-                        next_poll_at=now + timedelta(seconds=jittered(interval, self.rand.random())))
+        state = conditional.rescheduled(state, now=now, every=pi.every, lo=pi.min, hi=pi.max,
+                                        new_entries=len(found), ttl_minutes=ttl, fresh_for=fresh_for,
+                                        rand=self.rand.random())
         log.info("poll", extra={"source": self.source.name, "feed": target.url, "kind": target.kind,
                                 "status": state.last_status, "entries": len(found),
                                 "not_modified": unchanged, "ms": round((time.monotonic() - t0) * 1000),
-                                "interval_s": round(interval, 1)})
+                                "interval_s": round(state.interval_seconds or 0.0, 1)})
         return state, found
 
     def _parse(self, target: _Target, result: FetchResult) -> tuple[list[tuple[str, datetime | None]], int | None]:
@@ -702,8 +396,8 @@ class _SourcePoll:
                     return result.content
                 host = urlsplit(url).hostname or ""
                 try:  # another host's sitemap: no source headers, the default policy
-                    child = self._get(url, owner=OWN if src.matches_domain(host) else None)
-                except _RobotsSkip:
+                    child = self.ctx.crawler.get(url, src if src.matches_domain(host) else None)
+                except RobotsDisallowed:
                     return None
                 self.batch.attempts.extend(child.attempts)
                 return child.content
@@ -712,8 +406,8 @@ class _SourcePoll:
             crawl = collect_sitemap_urls(fetch_bytes, [target.url])
             return [(u.loc, u.lastmod or u.news_publication_date) for u in crawl.urls
                     if src.accepts_url(u.loc)], None
-        html = decode_html(result.content, result.content_type).text
-        return [(u, None) for u in links_from_index(html, result.final_url, target.selector)
+        return [(u, None) for u in links_from_page(result.content, result.content_type, result.final_url,
+                                                   target.selector)
                 if src.accepts_url(u)], None
 
     # which candidates to fetch -----------------------------------------------------------
@@ -751,144 +445,60 @@ class _SourcePoll:
             out.append(c)
         return out
 
-    # fetching ------------------------------------------------------------------------------
+    # fetching: the crawler; accounting here ----------------------------------------------
     def _fetch_all(self, cands: list[_Candidate]) -> None:
-        if not cands:
-            return
-        by_host: dict[str, deque[_Candidate]] = defaultdict(deque)
-        for c in cands:
-            by_host[host_of(c.url)].append(c)
-        results: queue.Queue[tuple[_Candidate, FetchResult | None, BaseException | None]] = queue.Queue()
-        lanes: list[Future[None]] = []
-        lock = threading.Lock()
-        for host, items in by_host.items():
-            owner = items[0].owner
-            pol = owner.politeness if owner is not None else GENERIC_POLITENESS
-            for _ in range(min(pol.concurrency, len(items))):
-                lanes.append(self.ctx.fetch_pool.submit(self._lane, items, lock, results))
-        use_procs = len(cands) >= self.ctx.options.process_threshold and (os.cpu_count() or 1) > 1
-        extracting: list[tuple[_Candidate, FetchResult, Future[Capture]]] = []
+        by_url = {c.url: c for c in cands}
         stopping = False
-        while True:
+        for res in self.ctx.crawler.crawl([Request(c.url, c.owner) for c in cands]):
+            self._account(by_url[res.url], res)
             if not stopping and self.ctx.stop.is_set():
                 stopping = True  # interrupted: what is in hand goes to the writer now
                 if self.batch.captures:
                     self._submit_batch(final=False)
-            try:
-                cand, result, error = results.get(timeout=0.05)
-            except queue.Empty:
-                self._drain(extracting, block=False)
-                if results.empty() and (self.ctx.given_up() or all(f.done() for f in lanes)):
-                    break  # all fetched, or interrupted: fetches past the grace are abandoned
-                continue
-            if error is not None:
-                self._fetch_failed(cand, error)
-            elif result is not None:
-                if use_procs:
-                    rules, key = capture_inputs(cand.url, result, cand.owner)
-                    fut = self.ctx.processes().submit(extract_capture_detached, cand.url,
-                                                      replace(result, attempts=()), rules,
-                                                      cand.owner.name if cand.owner else None, key)
-                    extracting.append((cand, result, fut))
-                else:
-                    try:
-                        self._captured(cand, capture_page(cand.url, result, cand.owner))
-                    except ScraperError as exc:
-                        self._extract_failed(cand, result, exc)
-            self._drain(extracting, block=False)
-        self._drain(extracting, block=True)
-        for f in lanes:
-            if f.done():
-                f.result()  # surface a bug in a lane
 
-    def _lane(self, items: deque[_Candidate], lock: threading.Lock,
-              results: queue.Queue[tuple[_Candidate, FetchResult | None, BaseException | None]]) -> None:
-        while not self.ctx.stop.is_set():
-            with lock:
-                if not items:
-                    return
-                cand = items.popleft()
-            try:
-                results.put((cand, self._get(cand.url, owner=cand.owner), None))
-            except (ScraperError, _RobotsSkip, Abandoned) as exc:
-                results.put((cand, None, exc))
-        with lock:  # shutting down: what is left is abandoned
-            while items:
-                results.put((items.popleft(), None, Abandoned("shutting down")))
-
-    def _drain(self, extracting: list[tuple[_Candidate, FetchResult, Future[Capture]]], *, block: bool) -> None:
-        keep = []
-        for cand, result, fut in extracting:
-            if not block and not fut.done():
-                keep.append((cand, result, fut))
-                continue
-            try:
-                self._captured(cand, finish_capture(attach_response(fut.result(), result), cand.owner))
-            except ScraperError as exc:
-                self._extract_failed(cand, result, exc)
-        extracting[:] = keep
-
-    def _captured(self, cand: _Candidate, capture: Capture) -> None:
+    def _account(self, cand: _Candidate, res: IngestResult) -> None:
         self.ctx.progress.advance(self.source.name)
-        if capture.response is not None:
-            self.batch.attempts.extend(capture.response.attempts)
-        self.batch.captures.append(capture)
-        self.batch.rechecks.append(cand.recheck)
-        log.info("fetched", extra={"source": self.source.name, "url": cand.url,
-                                   "access": capture.article.access, "words": capture.article.word_count})
-        if len(self.batch.captures) >= self.ctx.options.batch_size:
-            self._submit_batch(final=False)
-
-    def _extract_failed(self, cand: _Candidate, result: FetchResult, exc: ScraperError) -> None:
-        self.ctx.progress.advance(self.source.name)
-        self.summary.errors += 1
-        attempts = list(result.attempts)
-        if attempts:
-            attempts[-1] = replace(attempts[-1], error=exc.code, error_detail=str(exc))
-        self.batch.attempts.extend(attempts)
-        log.warning("error", extra={"source": self.source.name, "url": cand.url, "error": exc.code})
-
-    def _fetch_failed(self, cand: _Candidate, error: BaseException) -> None:
-        self.ctx.progress.advance(self.source.name)
-        if isinstance(error, _RobotsSkip):
-            self._skip(cand.url, "robots-disallowed", f"robots.txt {error.status}")
-            return
-        if isinstance(error, Abandoned):
+        self.batch.attempts.extend(res.attempts)
+        if res.capture is not None:
+            capture = res.capture
+            self.batch.captures.append(capture)
+            if cand.recheck:
+                self.batch.rechecks.add(cand.url)
+            log.info("fetched", extra={"source": self.source.name, "url": cand.url,
+                                       "access": capture.article.access, "words": capture.article.word_count})
+            if len(self.batch.captures) >= self.ctx.options.batch_size:
+                self._submit_batch(final=False)
+        elif res.skipped is not None:
+            self._skip(cand.url, res.skipped, res.detail)
+        elif res.abandoned:
             self.incomplete_feeds.update(cand.feeds)
-            return
-        assert isinstance(error, ScraperError)
-        self.summary.errors += 1
-        self.batch.attempts.extend(getattr(error, "attempts", ()))
-        if error.code.startswith(TRANSIENT):
-            self.incomplete_feeds.update(cand.feeds)
-        log.warning("error", extra={"source": self.source.name, "url": cand.url, "error": error.code})
+        elif res.error is not None:
+            self.summary.errors += 1
+            if res.error.code.startswith(TRANSIENT):
+                self.incomplete_feeds.update(cand.feeds)
+            log.warning("error", extra={"source": self.source.name, "url": cand.url, "error": res.error.code})
 
     # writing ------------------------------------------------------------------------------
     def _submit_batch(self, *, final: bool) -> None:
         """Hand the batch to the archive writer; the final one waits until it has been tried
-        (every earlier batch of this poll went before it, in the same or an earlier write)."""
-        batch, self.batch = self.batch, Batch()
-        self.done_batches.append(batch)
-        self.ctx.writer.submit(batch, wait=final)
-        for b in self.done_batches:  # a write that failed (not on a lock) ends the poll, as before
-            if b.error is not None and b.outcomes is None:
-                raise b.error
+        (every earlier batch of this poll went before it, in the same or an earlier write).
+        Too many captures waiting for the archive (it is locked, or slower than the fetching):
+        this poll waits for its batch, so memory stays bounded."""
+        batch, self.batch = self.batch, WriteRecord(poll_key=self.key)
+        wait_now = final or self.ctx.writer.pending_captures() >= self.ctx.options.max_pending
+        self.tickets.append(self.ctx.writer.submit(batch, wait=wait_now))
+        for t in self.tickets:  # a write that failed (not on a lock) ends the poll, as before
+            if t.error is not None and t.outcomes is None:
+                raise t.error
 
     def _tally(self) -> None:
         """new / updated / unchanged from the batches stored so far; pending: the others."""
         counts = {"new": 0, "updated": 0, "unchanged": 0}
         pending = 0
-        for b in self.done_batches:
-            if b.outcomes is None:
-                pending += len(b.captures)
-            for outcome in b.outcomes or ():
+        for t in self.tickets:
+            if t.outcomes is None:
+                pending += t.captures
+            for outcome in t.outcomes or ():
                 counts[outcome.status] += 1
         self.summary.new, self.summary.updated = counts["new"], counts["updated"]
         self.summary.unchanged, self.summary.pending = counts["unchanged"], pending
-
-
-class _RobotsSkip(Exception):
-    def __init__(self, status: str) -> None:
-        super().__init__(status)
-        self.status = status
-

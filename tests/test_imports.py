@@ -25,7 +25,12 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "scraper.models": ("scraper.",),
     "scraper.errors": ("scraper.",),
     "scraper.pipeline": ("scraper.cli", "scraper.poll", "scraper.daemon"),
-    "scraper.poll": ("scraper.cli", "scraper.daemon"),
+    "scraper.poll": ("scraper.cli", "scraper.daemon", "scraper.decode", "scraper.extract", "scraper.paywall",
+                     "scraper.archive.store", "scraper.archive.db", "scraper.net.fetch", "scraper.net.robots",
+                     "scraper.pipeline.steps", "scraper.workers"),
+    "scraper.conditional": ("scraper.net", "scraper.archive", "scraper.pipeline", "scraper.poll",
+                            "scraper.decode", "scraper.extract", "scraper.sources", "scraper.discover"),
+    "scraper.schedule": ("scraper.",),
     # search follows the archive; the web view reads the archive and the index; neither fetches
     "scraper.search": ("scraper.cli", "scraper.web", "scraper.net", "scraper.pipeline",
                        "scraper.poll", "scraper.daemon", "scraper.extract", "scraper.paywall"),
@@ -36,6 +41,11 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
                      "scraper.pipeline", "scraper.cli", "scraper.poll", "scraper.daemon"),
 }
 
+# the table writers under the one write path: only archive/ calls them (everyone else hands a
+# WriteRecord to scraper.archive.record.store or to the writer thread)
+STORE_WRITERS = frozenset({"store_captures", "store_capture", "log_fetches", "record_skips",
+                           "save_feed_states", "schedule_rechecks", "record_poll", "bulk_insert"})
+
 
 def _module_name(path: Path) -> str:
     rel = path.relative_to(PACKAGE.parent).with_suffix("")
@@ -45,10 +55,23 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+def _type_only(tree: ast.AST) -> set[ast.AST]:
+    """Nodes under ``if TYPE_CHECKING:``: imports for annotations, no arrow at run time."""
+    out: set[ast.AST] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            for child in node.body:
+                out.update(ast.walk(child))
+    return out
+
+
 def _imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found: set[str] = set()
+    skip = _type_only(tree)
     for node in ast.walk(tree):
+        if node in skip:
+            continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -56,7 +79,23 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
+def _imported_names(path: Path) -> set[tuple[str, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {(node.module, alias.name) for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module for alias in node.names}
+
+
 MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: _module_name(p))
+def test_only_the_archive_calls_its_table_writers(path: Path) -> None:
+    name = _module_name(path)
+    if name.startswith("scraper.archive"):
+        return
+    for module, imported in _imported_names(path):
+        if module.startswith("scraper.archive") and imported in STORE_WRITERS:
+            pytest.fail(f"{name} imports {module}.{imported}: store through scraper.archive.record")
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: _module_name(p))

@@ -203,8 +203,9 @@ def test_writes_are_kept_while_another_process_holds_the_archive(web: FixtureWeb
 
 
 def test_writer_thread_coalesces_batches_and_waits_only_for_the_final_one(tmp_path: Path) -> None:
-    from scraper.poll import Batch, WriteBuffer
+    from scraper.archive.record import WriteRecord
     from scraper.archive.store import Skip
+    from scraper.archive.writer import WriteBuffer
 
     db = tmp_path / "a.duckdb"
     archive = Archive(db)
@@ -222,18 +223,16 @@ def test_writer_thread_coalesces_batches_and_waits_only_for_the_final_one(tmp_pa
     buf.start()
     try:
         now = datetime.now(UTC)
-        first = Batch(skips=[Skip(url="https://a.example/0", reason="robots-disallowed", at=now)])
-        buf.submit(first)  # written at once: nothing written before
-        assert first.attempted.wait(10)
-        batches = [Batch(skips=[Skip(url=f"https://a.example/{i}", reason="robots-disallowed", at=now)])
+        first = buf.submit(WriteRecord(skips=[Skip(url="https://a.example/0", reason="robots-disallowed", at=now)]))
+        assert first.attempted.wait(10)  # written at once: nothing written before
+        records = [WriteRecord(skips=[Skip(url=f"https://a.example/{i}", reason="robots-disallowed", at=now)])
                    for i in range(1, 6)]
         t0 = time.monotonic()
-        for b in batches[:-1]:
-            buf.submit(b)  # returns at once: the writer waits for its interval
+        tickets = [buf.submit(r) for r in records[:-1]]  # returns at once: the writer waits for its interval
         assert time.monotonic() - t0 < 1.0
-        assert not any(b.attempted.is_set() for b in batches[:-1])
-        buf.submit(batches[-1], wait=True)  # a waiting submit is written now, with the others
-        assert all(b.attempted.is_set() and b.error is None for b in batches)
+        assert not any(t.attempted.is_set() for t in tickets)
+        tickets.append(buf.submit(records[-1], wait=True))  # a waiting submit is written now, with the others
+        assert all(t.attempted.is_set() and t.error is None and t.record is None for t in tickets)
     finally:
         buf.close()
     assert writes == 2

@@ -1,5 +1,7 @@
 """The DuckDB archive: :class:`Archive` opens the file for one operation at a time,
-``store`` is the one write path, ``queries`` the read-only helpers. See the README, "The archive"."""
+``record`` is the one write path (a :class:`WriteRecord` stored by :func:`store` /
+:func:`apply`; ``writer`` batches records from many threads; ``store`` writes the tables),
+``queries`` the read-only helpers. See the README, "The archive"."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from scraper.archive.queries import (
     latest_articles,
     run_sql,
 )
+from scraper.archive.record import WriteRecord, apply, store
 from scraper.archive.store import (
     Skip,
     StoreOutcome,
@@ -31,6 +34,8 @@ __all__ = [
     "Archive",
     "Skip",
     "StoreOutcome",
+    "WriteRecord",
+    "apply",
     "archived_urls",
     "article_versions",
     "connect_readonly",
@@ -43,6 +48,7 @@ __all__ = [
     "normalise_text",
     "record_skips",
     "run_sql",
+    "store",
     "store_capture",
     "store_captures",
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,7 +29,6 @@ import duckdb
 from scraper.archive import rawstore
 from scraper.archive.migrations import ensure_schema
 from scraper.errors import ArchiveError, ArchiveLockedError, ArchiveMissingError, ScraperError
-from scraper.hooks import notify_committed
 
 log = logging.getLogger(__name__)
 
@@ -121,11 +121,29 @@ def archive_error(path: Path, exc: BaseException) -> ArchiveError:
 
 
 class Archive:
-    """A DuckDB archive file, opened only for the length of one operation."""
+    """A DuckDB archive file, opened only for the length of one operation.
 
-    def __init__(self, path: Path, *, lock_timeout: float = 60.0) -> None:
+    ``on_commit``: listeners ``fn(article_ids)`` called after every committed write of
+    captures made through the one write path (:func:`scraper.archive.record.store`); see
+    that module's doc. ``memory_limit``: DuckDB's ``memory_limit`` for its connections
+    (e.g. ``"256MB"``; None: DuckDB's default, 80% of RAM), so a long-running writer's
+    buffer pool stays bounded."""
+
+    def __init__(self, path: Path, *, lock_timeout: float = 60.0, memory_limit: str | None = None,
+                 on_commit: list[Callable[[list[int]], None]] | None = None) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
+        if memory_limit is not None and not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit):
+            raise ValueError(f"memory_limit {memory_limit!r}: expected a size such as '256MB'")
+        self.memory_limit = memory_limit
+        self.on_commit: list[Callable[[list[int]], None]] = on_commit if on_commit is not None else []
+
+    def with_options(self, *, lock_timeout: float | None = None,
+                     memory_limit: str | None = None) -> Archive:
+        """The same file with other options; shares this archive's ``on_commit`` list."""
+        return Archive(self.path,
+                       lock_timeout=self.lock_timeout if lock_timeout is None else lock_timeout,
+                       memory_limit=memory_limit or self.memory_limit, on_commit=self.on_commit)
 
     def __repr__(self) -> str:
         return f"Archive({str(self.path)!r})"
@@ -166,9 +184,6 @@ class Archive:
                 raise
             except (duckdb.Error, OSError) as exc:
                 raise archive_error(self.path, exc) from exc
-        # AFTER-COMMIT HOOK (issue 14): followers of the archive (the search index) catch up.
-        # Issue 13's writer gets a proper after-commit hook: move this one call there.
-        notify_committed(self.path)
         return result
 
     def read(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
@@ -241,6 +256,11 @@ class Archive:
                 con.execute("SET TimeZone = 'UTC'")
             except duckdb.Error:  # ICU missing: timestamps still carry their offsets
                 pass
+            if self.memory_limit:  # reads too: the poller reads between its writes
+                try:
+                    con.execute(f"SET memory_limit = '{self.memory_limit}'")
+                except duckdb.Error:
+                    pass
             return con
 
     def _locked(self, holder: str) -> ArchiveLockedError:

@@ -1,9 +1,11 @@
-"""The one write path: captures, fetch attempts and skips into the archive.
+"""The table writers under the one write path (:mod:`scraper.archive.record`): captures,
+fetch attempts, skips, feed states, polls rows and re-check dates.
 
 Every function here takes a connection that :meth:`scraper.archive.Archive.write` opened with
-a transaction, so whatever one ``write(fn)`` call stores lands whole or not at all::
-
-    archive.write(lambda con: (store_captures(con, captures), log_fetches(con, attempts)))
+a transaction; :func:`scraper.archive.record.apply` calls them in order for one
+:class:`~scraper.archive.record.WriteRecord`, so whatever one record holds lands whole or not
+at all. Code outside ``archive/`` stores through ``record.store`` (or the writer thread),
+never by calling these in its own ``archive.write``.
 
 Storing a capture (:func:`store_captures` works in batches, :func:`store_capture` is one):
 
@@ -28,15 +30,15 @@ import hashlib
 import json
 import unicodedata
 import zlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import duckdb
 
 from scraper.archive import rawstore
-from scraper.models import Capture, FetchAttempt, FetchResult
+from scraper.models import Capture, FeedState, FetchAttempt, FetchResult, PollRow, Skip
 
 Status = Literal["new", "updated", "unchanged"]
 
@@ -53,17 +55,6 @@ class StoreOutcome:
     status: Status
     version: int  # the article's version after this store
     access_changed: bool
-
-
-@dataclass(frozen=True)
-class Skip:
-    """Why a URL was not fetched (``reason``: 'already-archived', 'robots-disallowed', …)."""
-
-    url: str
-    reason: str
-    at: datetime
-    source: str | None = None
-    detail: str | None = None
 
 
 # -- normalisation ----------------------------------------------------------------------------
@@ -228,6 +219,8 @@ FETCH_COLUMNS: tuple[tuple[str, str], ...] = (
     ("attempt", "INTEGER"),
     ("source", "VARCHAR"),
 )
+_VERSION_VALUES = ("content_hash", "title", "text", "word_count", "access", "paywall_signals",
+                   "paywall_notice", "extractor", "rules_version")
 SKIP_COLUMNS: tuple[tuple[str, str], ...] = (
     ("url", "VARCHAR"),
     ("source", "VARCHAR"),
@@ -283,26 +276,75 @@ def _bulk_update(
     )
 
 
-# -- preparing a capture ----------------------------------------------------------------------
+# -- storing captures: match -> plan -> assign ids -> write -----------------------------------
+#
+# match:  one query finds the stored articles any capture of the batch may be (key, canonical
+#         URL, URL asked for) -> _Stored rows;
+# plan:   each capture in turn decides new / updated / unchanged against the rows as the batch
+#         leaves them (a URL twice in a batch is two fetches of one article) -> _ArticlePlan,
+#         _ResponsePlan and _VersionPlan rows that point at each other, not at ids;
+# assign: new articles and responses take their ids from the sequences, in one query each;
+# write:  one bulk INSERT/UPDATE per table.
 
 
 @dataclass
-class _Prepared:
-    capture: Capture
-    canonical_url: str
+class _ArticlePlan:
+    """An ``articles`` row as the batch leaves it (found, or new with ``id`` None until assigned)."""
+
+    id: int | None
+    url: str
+    is_new: bool
+    canonical_url: str | None = None
+    article_key: str | None = None
+    source: str | None = None
+    first_seen_at: datetime | None = None
+    version: int = 0
+    access: str | None = None
+    content_hash: str | None = None
+    fetched_at: datetime | None = None
+    body_sha256: str | None = None
+    response_id: int | None = None  # a stored response's id ...
+    response: _ResponsePlan | None = None  # ... or the new one this batch writes
+    full: bool = False  # content columns changed (a new version): written with the rest
+    touched: bool = False
+    columns: dict[str, Any] = field(default_factory=dict)  # meta, verdict and content values
+
+    def response_ref(self) -> int | None:
+        return self.response.id if self.response is not None else self.response_id
+
+
+@dataclass
+class _ResponsePlan:
+    article: _ArticlePlan
+    response: FetchResult
+    sha: str
+    source: str | None
+    id: int | None = None
+
+
+@dataclass
+class _VersionPlan:
+    article: _ArticlePlan
+    version: int
     fetched_at: datetime
-    values: dict[str, Any]  # state (minus ids), meta and content columns
-    body_sha256: str | None
+    values: dict[str, Any]  # the version's own columns
+    response_id: int | None = None
+    response: _ResponsePlan | None = None
 
 
-def _prepare(capture: Capture) -> _Prepared:
+@dataclass
+class _Plan:
+    articles: list[_ArticlePlan] = field(default_factory=list)  # new ones and touched ones
+    responses: list[_ResponsePlan] = field(default_factory=list)
+    versions: list[_VersionPlan] = field(default_factory=list)
+    outcomes: list[tuple[_ArticlePlan, Status, int, bool]] = field(default_factory=list)
+
+
+def _values(capture: Capture) -> dict[str, Any]:
+    """The meta, verdict and content columns of a capture (its text hashed once: by the
+    pipeline, or here for a capture built without it)."""
     art = capture.article
-    fetched_at = _utc(capture.fetched_at)
-    values: dict[str, Any] = {
-        "canonical_url": art.canonical_url or capture.url,
-        "source": capture.source,
-        "article_key": capture.article_key,
-        "fetched_at": fetched_at,
+    return {
         "title": art.title,
         "authors": list(art.authors),
         "published_at": parse_timestamp(art.published_at),
@@ -329,13 +371,10 @@ def _prepare(capture: Capture) -> _Prepared:
         "paywall_notice": art.paywall_notice,
         "content_hash": capture.content_hash or content_hash(art.text),
     }
-    sha = hashlib.sha256(capture.response.content).hexdigest() if capture.response else None
-    return _Prepared(capture, values["canonical_url"], fetched_at, values, sha)
 
 
-def _response_row(
-    response: FetchResult, sha: str, article_id: int, source: str | None
-) -> dict[str, Any]:
+def _response_row(plan: _ResponsePlan) -> dict[str, Any]:
+    response = plan.response
     headers = [
         [name, "[redacted]" if name.lower() in REDACTED_HEADERS else value]
         for name, value in response.headers
@@ -343,8 +382,9 @@ def _response_row(
     raw = rawstore.active()  # raw_store: warc -> the body goes to a WARC file, the row points to it
     ref = raw.put(response) if raw is not None else None
     return {
-        "article_id": article_id,
-        "source": source,
+        "id": plan.id,
+        "article_id": plan.article.id,
+        "source": plan.source,
         "url": response.url,
         "final_url": response.final_url,
         "status": response.status,
@@ -353,15 +393,13 @@ def _response_row(
         "codec": BODY_CODEC if ref is None else "warc",
         "body": compress_body(response.content) if ref is None else None,
         "body_bytes": len(response.content),
-        "body_sha256": sha,
+        "body_sha256": plan.sha,
         "fetched_at": _utc(response.fetched_at),
         "warc_file": ref.file if ref else None,
         "warc_offset": ref.offset if ref else None,
         "warc_length": ref.length if ref else None,
     }
 
-
-# -- storing ----------------------------------------------------------------------------------
 
 _LOOKUP = """
 SELECT a.id, a.url, a.canonical_url, a.article_key, a.source, a.content_hash, a.access,
@@ -371,6 +409,126 @@ WHERE a.article_key IN (SELECT unnest($1::VARCHAR[]))
    OR a.canonical_url IN (SELECT unnest($2::VARCHAR[]))
    OR a.url IN (SELECT unnest($3::VARCHAR[]))
 """
+
+
+def _match(con: duckdb.DuckDBPyConnection, captures: Sequence[Capture]) -> list[_ArticlePlan]:
+    """The stored articles the captures may be, as plans not yet touched."""
+    keys = sorted({c.article_key for c in captures if c.article_key})
+    urls = sorted({c.article.canonical_url or c.url for c in captures} | {c.url for c in captures})
+    return [
+        _ArticlePlan(id=row[0], url=row[1], is_new=False, canonical_url=row[2], article_key=row[3],
+                     source=row[4], content_hash=row[5], access=row[6], version=row[7],
+                     fetched_at=row[8], response_id=row[9], body_sha256=row[10])
+        for row in con.execute(_LOOKUP, [keys, urls, urls]).fetchall()
+    ]
+
+
+def _plan(captures: Sequence[Capture], found: list[_ArticlePlan]) -> _Plan:
+    """Decide each capture in order; see the module doc for the rules."""
+    plan = _Plan()
+    by_key = {r.article_key: r for r in found if r.article_key}
+    by_canonical = {r.canonical_url: r for r in found if r.canonical_url}
+    by_url = {r.url: r for r in found}
+    touched: dict[int, _ArticlePlan] = {}
+    for cap in captures:
+        values = _values(cap)
+        fetched_at = _utc(cap.fetched_at)
+        canonical = cap.article.canonical_url or cap.url
+        rec = (
+            (by_key.get(cap.article_key) if cap.article_key else None)
+            or by_canonical.get(canonical)
+            or by_canonical.get(cap.url)
+            or by_url.get(cap.url)
+        )
+        if rec is None:
+            rec = _ArticlePlan(id=None, url=cap.url, is_new=True, first_seen_at=fetched_at, full=True)
+            by_url.setdefault(cap.url, rec)
+        if id(rec) not in touched:
+            touched[id(rec)] = rec
+            plan.articles.append(rec)
+        # identity columns: the canonical URL moves only when no other article holds it
+        holder = by_canonical.get(canonical)
+        if holder is None or holder is rec:
+            if rec.canonical_url not in (None, canonical):
+                del by_canonical[rec.canonical_url]
+            rec.canonical_url = canonical
+            by_canonical[canonical] = rec
+        if cap.article_key and not rec.article_key:
+            rec.article_key = cap.article_key
+            by_key.setdefault(cap.article_key, rec)
+        if cap.source is not None:
+            rec.source = cap.source
+
+        # the raw response, unless it is the very body the article already points to
+        if cap.response is not None:
+            sha = hashlib.sha256(cap.response.content).hexdigest()
+            if sha != rec.body_sha256:
+                rec.response = _ResponsePlan(rec, cap.response, sha, cap.source)
+                rec.response_id = None
+                rec.body_sha256 = sha
+                plan.responses.append(rec.response)
+
+        access_changed = rec.version > 0 and rec.access != values["access"]
+        changed = rec.content_hash != values["content_hash"] or rec.access != values["access"]
+        # a capture older than what is stored never moves fetched_at backwards
+        if rec.fetched_at is None or fetched_at > rec.fetched_at:
+            rec.fetched_at = fetched_at
+        rec.columns.update((name, values[name]) for name, _ in _META_COLUMNS + _VERDICT_COLUMNS)
+        rec.touched = True
+        status: Status = "unchanged"
+        if changed:
+            status = "new" if rec.version == 0 else "updated"
+            rec.version += 1
+            rec.full = True
+            rec.access, rec.content_hash = values["access"], values["content_hash"]
+            rec.columns.update((name, values[name]) for name, _ in _CONTENT_COLUMNS)
+            rec.columns["updated_at"] = fetched_at
+            plan.versions.append(_VersionPlan(
+                rec, rec.version, fetched_at,
+                {name: values[name] for name in _VERSION_VALUES},
+                response_id=rec.response_id, response=rec.response,
+            ))
+        plan.outcomes.append((rec, status, rec.version, access_changed))
+    return plan
+
+
+def _assign_ids(con: duckdb.DuckDBPyConnection, plan: _Plan) -> None:
+    """Number the new articles and responses from their sequences (one query each)."""
+    for seq, rows in (
+        ("articles_id_seq", [a for a in plan.articles if a.is_new]),
+        ("responses_id_seq", plan.responses),
+    ):
+        if rows:
+            ids = con.execute(f"SELECT nextval('{seq}') FROM range(?)", [len(rows)]).fetchall()
+            for row, (new,) in zip(rows, ids, strict=True):
+                row.id = int(new)
+
+
+def _article_row(rec: _ArticlePlan) -> dict[str, Any]:
+    return {
+        "id": rec.id, "url": rec.url, "first_seen_at": rec.first_seen_at,
+        "canonical_url": rec.canonical_url, "source": rec.source, "article_key": rec.article_key,
+        "fetched_at": rec.fetched_at, "response_id": rec.response_ref(), "version": rec.version,
+        **rec.columns,
+    }
+
+
+def _write(con: duckdb.DuckDBPyConnection, plan: _Plan) -> None:
+    bulk_insert(con, "responses", RESPONSE_COLUMNS, [_response_row(r) for r in plan.responses])
+    bulk_insert(con, "articles", ARTICLE_INSERT_COLUMNS,
+                [_article_row(a) for a in plan.articles if a.is_new])
+    existing = [a for a in plan.articles if not a.is_new and a.touched]
+    # every stored article takes a new change_seq (new rows by the column's default): readers
+    # that follow the archive (the search index) pick up "WHERE change_seq > watermark"
+    _bulk_update(con, "articles", _FULL_UPDATE_COLUMNS,
+                 [_article_row(a) for a in existing if a.full], also=_BUMP)
+    _bulk_update(con, "articles", _META_UPDATE_COLUMNS,
+                 [_article_row(a) for a in existing if not a.full], also=_BUMP)
+    bulk_insert(con, "article_versions", VERSION_COLUMNS, [
+        {"article_id": v.article.id, "version": v.version, "fetched_at": v.fetched_at,
+         "response_id": v.response.id if v.response is not None else v.response_id, **v.values}
+        for v in plan.versions
+    ])
 
 
 def store_capture(con: duckdb.DuckDBPyConnection, capture: Capture) -> StoreOutcome:
@@ -383,172 +541,21 @@ def store_captures(
 ) -> list[StoreOutcome]:
     """Store captures in order (a URL seen twice in a batch is two fetches of one article).
 
-    Returns one :class:`StoreOutcome` per capture, in the same order."""
-    prepared = [_prepare(c) for c in captures]
-    if not prepared:
+    Returns one :class:`StoreOutcome` per capture, in the same order. Callers other than the
+    archive's own write path (:func:`scraper.archive.record.apply`) should use that instead:
+    it also schedules re-checks and logs the fetches."""
+    captures = list(captures)
+    if not captures:
         return []
-
-    keys = sorted({p.capture.article_key for p in prepared if p.capture.article_key})
-    urls = sorted({p.canonical_url for p in prepared} | {p.capture.url for p in prepared})
-    by_id: dict[int, dict[str, Any]] = {}
-    for row in con.execute(_LOOKUP, [keys, urls, urls]).fetchall():
-        rec = dict(
-            zip(
-                (
-                    "id",
-                    "url",
-                    "canonical_url",
-                    "article_key",
-                    "source",
-                    "content_hash",
-                    "access",
-                    "version",
-                    "fetched_at",
-                    "response_id",
-                    "body_sha256",
-                ),
-                row,
-                strict=True,
-            )
-        )
-        rec["is_new"] = False
-        rec["full"] = False
-        rec["touched"] = False
-        by_id[rec["id"]] = rec
-    by_key = {r["article_key"]: r for r in by_id.values() if r["article_key"]}
-    by_canonical = {r["canonical_url"]: r for r in by_id.values()}
-    by_url = {r["url"]: r for r in by_id.values()}
-
-    # Pass 1: decide, with negative placeholder ids for rows not yet numbered.
-    placeholder = 0
-    outcomes: list[tuple[dict[str, Any], Status, int, bool]] = []
-    versions: list[dict[str, Any]] = []
-    responses: list[dict[str, Any]] = []
-    for p in prepared:
-        cap, values = p.capture, p.values
-        rec = (
-            (by_key.get(cap.article_key) if cap.article_key else None)
-            or by_canonical.get(p.canonical_url)
-            or by_canonical.get(cap.url)
-            or by_url.get(cap.url)
-        )
-        if rec is None:
-            placeholder -= 1
-            rec = {
-                "id": placeholder,
-                "url": cap.url,
-                "canonical_url": None,
-                "article_key": None,
-                "source": None,
-                "first_seen_at": p.fetched_at,
-                "version": 0,
-                "access": None,
-                "content_hash": None,
-                "fetched_at": None,
-                "response_id": None,
-                "body_sha256": None,
-                "is_new": True,
-                "full": True,
-                "touched": True,
-            }
-            by_url.setdefault(cap.url, rec)
-        # identity columns: the canonical URL moves only when no other article holds it
-        holder = by_canonical.get(p.canonical_url)
-        if holder is None or holder is rec:
-            if rec["canonical_url"] not in (None, p.canonical_url):
-                del by_canonical[rec["canonical_url"]]
-            rec["canonical_url"] = p.canonical_url
-            by_canonical[p.canonical_url] = rec
-        if cap.article_key and not rec["article_key"]:
-            rec["article_key"] = cap.article_key
-            by_key.setdefault(cap.article_key, rec)
-        if cap.source is not None:
-            rec["source"] = cap.source
-
-        # the raw response, unless it is the very body the article already points to
-        if cap.response is not None and p.body_sha256 != rec["body_sha256"]:
-            placeholder -= 1
-            row = _response_row(cap.response, p.body_sha256 or "", rec["id"], cap.source)
-            row["id"] = placeholder
-            row["_article"] = rec
-            responses.append(row)
-            rec["response_id"] = placeholder
-            rec["body_sha256"] = p.body_sha256
-
-        access_changed = rec["version"] > 0 and rec["access"] != values["access"]
-        changed = rec["content_hash"] != values["content_hash"] or rec["access"] != values["access"]
-        # a capture older than what is stored never moves fetched_at backwards
-        if rec["fetched_at"] is None or p.fetched_at > rec["fetched_at"]:
-            rec["fetched_at"] = p.fetched_at
-        for name, _ in _META_COLUMNS + _VERDICT_COLUMNS:
-            rec[name] = values[name]
-        rec["touched"] = True
-        if changed:
-            status: Status = "new" if rec["version"] == 0 else "updated"
-            rec["version"] += 1
-            rec["full"] = True
-            for name, _ in _CONTENT_COLUMNS:
-                rec[name] = values[name]
-            rec["updated_at"] = p.fetched_at
-            versions.append(
-                {
-                    "_article": rec,
-                    "version": rec["version"],
-                    "fetched_at": p.fetched_at,
-                    "content_hash": values["content_hash"],
-                    "title": values["title"],
-                    "text": values["text"],
-                    "word_count": values["word_count"],
-                    "access": values["access"],
-                    "paywall_signals": values["paywall_signals"],
-                    "paywall_notice": values["paywall_notice"],
-                    "extractor": values["extractor"],
-                    "rules_version": values["rules_version"],
-                    "_response": rec["response_id"],
-                }
-            )
-            if status == "new":
-                by_id[rec["id"]] = rec
-        else:
-            status = "unchanged"
-        outcomes.append((rec, status, rec["version"], access_changed))
-
-    # Pass 2: real ids for new articles and responses, then one bulk write per table.
-    new_articles = [r for r in by_id.values() if r["is_new"]]
-    real: dict[int, int] = {}
-    for seq, placeholders in (
-        ("articles_id_seq", [r["id"] for r in new_articles]),
-        ("responses_id_seq", [r["id"] for r in responses]),
-    ):
-        if placeholders:
-            ids = con.execute(f"SELECT nextval('{seq}') FROM range(?)", [len(placeholders)])
-            for old, (new,) in zip(placeholders, ids.fetchall(), strict=True):
-                real[old] = int(new)
-    for rec in by_id.values():
-        rec["id"] = real.get(rec["id"], rec["id"])
-        if rec.get("response_id") is not None:
-            rec["response_id"] = real.get(rec["response_id"], rec["response_id"])
-    for row in responses:
-        row["id"] = real[row["id"]]
-        row["article_id"] = row.pop("_article")["id"]
-    for row in versions:
-        row["article_id"] = row.pop("_article")["id"]
-        response = row.pop("_response")
-        row["response_id"] = real.get(response, response) if response is not None else None
-
-    bulk_insert(con, "responses", RESPONSE_COLUMNS, responses)
-    bulk_insert(con, "articles", ARTICLE_INSERT_COLUMNS, new_articles)
-    existing = [r for r in by_id.values() if not r["is_new"] and r["touched"]]
-    # every stored article takes a new change_seq (new rows by the column's default): readers
-    # that follow the archive (the search index) pick up "WHERE change_seq > watermark"
-    _bulk_update(con, "articles", _FULL_UPDATE_COLUMNS, [r for r in existing if r["full"]], _BUMP)
-    _bulk_update(con, "articles", _META_UPDATE_COLUMNS, [r for r in existing if not r["full"]], _BUMP)
-    bulk_insert(con, "article_versions", VERSION_COLUMNS, versions)
-
-    return [
-        StoreOutcome(article_id=rec["id"], status=status, version=version, access_changed=ac)
-        for rec, status, version, ac in outcomes
-    ]
+    plan = _plan(captures, _match(con, captures))
+    _assign_ids(con, plan)
+    _write(con, plan)
+    outcomes = []
+    for rec, status, version, access_changed in plan.outcomes:
+        assert rec.id is not None
+        outcomes.append(StoreOutcome(article_id=rec.id, status=status, version=version,
+                                     access_changed=access_changed))
+    return outcomes
 
 
 def log_fetches(con: duckdb.DuckDBPyConnection, attempts: Iterable[FetchAttempt]) -> int:
@@ -601,30 +608,7 @@ def record_skips(con: duckdb.DuckDBPyConnection, skips: Iterable[Skip]) -> int:
     return count
 
 
-# -- the poller's state -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FeedState:
-    """One row of ``feeds``: a feed, sitemap or index page and how it answered last time."""
-
-    feed_url: str
-    source: str | None
-    kind: str = "feed"  # feed | sitemap | index
-    etag: str | None = None
-    last_modified: str | None = None
-    validators_stale: bool = False
-    body_sha256: str | None = None
-    last_polled_at: datetime | None = None
-    next_poll_at: datetime | None = None
-    interval_seconds: float | None = None
-    last_status: int | None = None
-    last_error: str | None = None
-    entries_seen: int = 0
-    not_modified_streak: int = 0
-    polls: int = 0
-    not_modified: int = 0
-    errors: int = 0
+# -- feeds, polls and re-checks -------------------------------------------------------------
 
 
 FEED_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -681,9 +665,12 @@ POLL_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def record_poll(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
-    """Append one ``polls`` row (keys: the POLL_COLUMNS names)."""
-    bulk_insert(con, "polls", POLL_COLUMNS, [{n: row.get(n) for n, _ in POLL_COLUMNS}])
+def record_poll(con: duckdb.DuckDBPyConnection, row: PollRow, counts: Mapping[str, int]) -> None:
+    """Append one ``polls`` row; ``counts``: the poll's stored captures by status."""
+    values = {f.name: getattr(row, f.name) for f in fields(PollRow)}
+    values.update(new_articles=counts.get("new", 0), updated=counts.get("updated", 0),
+                  unchanged=counts.get("unchanged", 0))
+    bulk_insert(con, "polls", POLL_COLUMNS, [values])
 
 
 def schedule_rechecks(

@@ -1,7 +1,7 @@
 """Benchmark 4: the DuckDB archive.
 
 Ingest: synthetic captures (~500-word texts, metadata, paywall evidence) stored through
-:func:`scraper.archive.store.store_captures` in batches of 1,000, one ``Archive.write`` (one
+:func:`scraper.archive.record.store` (the one write path) in batches of 1,000, one ``Archive.write`` (one
 transaction) per batch, against one autocommitted ``INSERT`` per article into the same table.
 Ours runs twice: articles only, then with the raw responses (~40 KB pages, zlib-compressed)
 that a poll also keeps.
@@ -28,7 +28,7 @@ import duckdb
 
 from scraper.archive import Archive
 from scraper.archive.queries import archived_lookup, latest_articles
-from scraper.archive.store import store_captures
+from scraper.archive.record import WriteRecord, store
 from scraper.bench.common import Row, fmt_rate, target_row
 from scraper.bench.sites import VOCABULARY, article_page
 from scraper.models import Article, Capture, FetchResult, Signal
@@ -80,7 +80,7 @@ def ingest_ours(path: Path, caps: list[Capture]) -> float:
     start = time.perf_counter()
     for i in range(0, len(caps), BATCH):
         chunk = caps[i : i + BATCH]
-        archive.write(lambda con, chunk=chunk: store_captures(con, chunk))
+        store(archive, [WriteRecord(captures=chunk)])
     return time.perf_counter() - start
 
 
@@ -206,7 +206,7 @@ def run(quick: bool = False) -> list[Row]:
         # a batch stored into the big archive: lookups and the UNIQUE index at scale
         caps = captures(BATCH, responses=False, seed=4, offset=n_archive + 10)
         start = time.perf_counter()
-        archive.write(lambda con: store_captures(con, caps))
+        store(archive, [WriteRecord(captures=caps)])
         big_s = time.perf_counter() - start
         rows.append(Row(f"  store_captures batch of 1,000 into the {n_archive:,} archive",
                         fmt_rate(BATCH / big_s, "art/s"), "", None, "", None, values={"seconds": big_s}))

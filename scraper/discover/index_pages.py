@@ -6,9 +6,10 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from scraper.decode import decode_html
 from scraper.errors import ConfigError
 
-__all__ = ["absolute_links", "links_from_index"]
+__all__ = ["absolute_links", "links_from_index", "links_from_page"]
 
 
 def _normalise(href: str, base_url: str) -> str | None:
@@ -49,6 +50,11 @@ def absolute_links(tree: LexborHTMLParser, base_url: str, selector: str = "a[hre
             seen.add(url)
             out.append(url)
     return out
+
+
+def links_from_page(content: bytes, content_type: str | None, base_url: str, selector: str) -> list[str]:
+    """:func:`links_from_index` of a page as fetched: its bytes decoded in WHATWG order."""
+    return links_from_index(decode_html(content, content_type).text, base_url, selector)
 
 
 def links_from_index(html: str, base_url: str, selector: str) -> list[str]:

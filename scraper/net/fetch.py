@@ -21,7 +21,7 @@ Bodies are read raw and decompressed here with an output limit (zlib ``max_lengt
 Every HTTP request is one :class:`FetchAttempt`: ``url`` is the URL fetch() was asked for,
 ``final_url`` the URL of that request (a hop of a redirect chain, or the last URL),
 ``attempt`` the try number (redirect hops share the number of their try). On failure the raised
-:class:`ScraperError` carries the attempts as ``err.attempts``.
+:class:`ScraperError` carries the attempts in its declared ``attempts`` field.
 """
 
 from __future__ import annotations
@@ -58,6 +58,9 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 
 CheckURL = Callable[[str], None]
+# told of every HTTP answer of a fetch (retries and redirect hops included): the URL of that
+# request, its status and headers; the crawler's politeness pauses a host on 429/503 with it
+OnResponse = Callable[[str, int, httpx.Headers], None]
 MIN_ATTEMPT_SECONDS = 0.2  # a retry needs at least this much of the URL's budget left
 SLOW_RETRIES = 1  # retries after a timeout that came after bytes were received
 
@@ -73,6 +76,7 @@ def fetch(
     check_url: CheckURL | None = None,
     rand: Callable[[], float] = random.random,
     truncate: bool = False,
+    on_response: OnResponse | None = None,
 ) -> FetchResult:
     """GET ``url`` and return its 2xx (or 304) response with the body read within limits.
 
@@ -81,7 +85,8 @@ def fetch(
     a reader must take the first part (RFC 9309 asks for at least 500 KiB).
 
     ``headers`` are added to the client's (e.g. ``If-None-Match`` / ``If-Modified-Since`` for a
-    conditional GET: a 304 comes back as a result with empty content). ``check_url`` is called on
+    conditional GET: a 304 comes back as a result with empty content). ``on_response`` hears of
+    every answer (see :data:`OnResponse`). ``check_url`` is called on
     the first URL and on every redirect target, after the scheme and SSRF checks; it raises a
     ScraperError (e.g. BlockedURLError for robots.txt) to refuse. ``sleep`` and ``rand`` are
     injectable for tests.
@@ -93,12 +98,9 @@ def fetch(
     """
     run = _Run(client, settings, source, sleep, check_url, rand)
     run.truncate = truncate
+    run.on_response = on_response
     run.secrets = secret_values(headers or {})
-    try:
-        start = validate_url(url)
-    except ScraperError as err:
-        err.attempts = ()  # type: ignore[attr-defined]
-        raise
+    start = validate_url(url)  # a malformed URL: no attempt made (err.attempts stays empty)
     return run.go(start, dict(headers or {}))
 
 
@@ -138,6 +140,7 @@ class _Run:
         self.try_no = 1
         self.secrets: tuple[str, ...] = ()
         self.truncate = False
+        self.on_response: OnResponse | None = None
         self.budget_end = time.monotonic() + settings.url_budget
         self.slow_timeouts = 0  # timeouts after bytes arrived
 
@@ -271,7 +274,7 @@ class _Run:
             # e.g. the last hop of a redirect loop: the record says why the fetch ended
             last = self.attempts[-1]
             self.attempts[-1] = replace(last, error=error.code, error_detail=str(error))
-        error.attempts = tuple(self.attempts)  # type: ignore[attr-defined]
+        error.attempts = tuple(self.attempts)
         raise error
 
     def _record(self, out: _Outcome, *, error: str | None = None, detail: str | None = None) -> None:
@@ -355,6 +358,8 @@ class _Run:
             ) as resp:
                 out.status = resp.status_code
                 out.headers = redact_headers(resp.headers, self.secrets)
+                if self.on_response is not None:
+                    self.on_response(url, resp.status_code, resp.headers)
                 if 200 <= resp.status_code < 300:
                     out.content = self._read_body(resp, url, out, deadline)
         except ScraperError as err:

@@ -90,13 +90,13 @@ class RobotsCache:
         try:
             result = fetch(self.client, url, conf, source=source, truncate=True)
         except HTTPStatusError as exc:
-            self.attempts.extend(getattr(exc, "attempts", ()))
+            self.attempts.extend(exc.attempts)
             if 400 <= exc.status < 500:
                 return RobotsRules(host, None, now + self.ttl, status="missing")
             log.info("robots unreachable", extra={"url": url, "error": exc.code})
             return RobotsRules(host, None, now + TTL_UNREACHABLE, disallow_all=True, status="unreachable")
         except BlockedURLError as exc:
-            self.attempts.extend(getattr(exc, "attempts", ()))
+            self.attempts.extend(exc.attempts)
             if exc.code == "policy:private-address" and _refused_host(exc, url):
                 # the host itself is refused under these settings: say nothing about its
                 # rules (not cached; another source may be allowed it); the page fetch that
@@ -105,10 +105,10 @@ class RobotsCache:
             log.info("robots unreachable", extra={"url": url, "error": exc.code})
             return RobotsRules(host, None, now + TTL_UNREACHABLE, disallow_all=True, status="unreachable")
         except BodyTooLargeError as exc:
-            self.attempts.extend(getattr(exc, "attempts", ()))
+            self.attempts.extend(exc.attempts)
             return RobotsRules(host, None, now + self.ttl, status="missing")
         except ScraperError as exc:
-            self.attempts.extend(getattr(exc, "attempts", ()))
+            self.attempts.extend(exc.attempts)
             log.info("robots unreachable", extra={"url": url, "error": exc.code})
             return RobotsRules(host, None, now + TTL_UNREACHABLE, disallow_all=True, status="unreachable")
         self.attempts.extend(result.attempts)
@@ -131,5 +131,5 @@ class RobotsCache:
 
 def _refused_host(exc: BlockedURLError, url: str) -> bool:
     """Was ``url`` itself refused (not a redirect it led to)?"""
-    attempts = getattr(exc, "attempts", ())
+    attempts = exc.attempts
     return bool(attempts) and attempts[-1].final_url == url

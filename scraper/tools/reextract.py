@@ -1,12 +1,13 @@
 """Re-extraction: run decoding, extraction and the paywall verdict again over stored responses.
 
     articles.response_id -> responses (zlib body + headers) -> FetchResult
-        -> pipeline.capture_page (today's rules, no network) -> store_captures (batches)
+        -> pipeline.capture_page (today's rules, no network) -> archive.record.store (batches)
 
 Nothing is fetched. Each article's latest stored response is extracted again with the rules its
-source declares now, and stored through the one write path: ``store_captures`` adds a revision
-only where the normalised text (or the access verdict) changed, and refreshes the extractor,
-rules version and metadata everywhere. Each batch is one transaction, so an interrupted run
+source declares now, and stored through the one write path (``archive.record.store``): a revision
+is added only where the normalised text (or the access verdict) changed, the extractor, rules
+version and metadata are refreshed everywhere, and a truncated or locked article gets its next
+re-check date like any other. Each batch is one transaction, so an interrupted run
 leaves every batch either stored whole or not at all; running it again is harmless.
 """
 
@@ -20,7 +21,7 @@ import duckdb
 
 from scraper.archive import Archive
 from scraper.archive.queries import stored_response
-from scraper.archive.store import content_hash, store_captures
+from scraper.archive.record import WriteRecord, store
 from scraper.errors import ArchiveMissingError, ConfigError, ScraperError, UsageError
 from scraper.models import Capture
 from scraper.pipeline import capture_page
@@ -187,11 +188,11 @@ def _run_batch(
         kept.append(target)
     if not captures:
         return
-    archive.write(lambda con: store_captures(con, captures))
+    store(archive, [WriteRecord(captures=captures)])
     for target, capture in zip(kept, captures, strict=True):
         counts = report.for_source(capture.source or target.source)
         counts.reextracted += 1
-        if content_hash(capture.article.text) != target.content_hash:
+        if capture.content_hash != target.content_hash:  # hashed once, by the pipeline
             counts.text_changed += 1
         else:
             counts.unchanged += 1

@@ -5,7 +5,8 @@ Import (``scraper import``)::
     WARC response record (wget --warc-file, Browsertrix, Heritrix)
         -> HTTP status 200, Content-Type HTML, payload decoded (chunked, gzip, br)
         -> FetchResult(url=WARC-Target-URI, fetched_at=WARC-Date)
-        -> pipeline.capture_page (source matched by URL) -> store_captures, in batches
+        -> pipeline.Extractor (the crawler's extraction; source matched by URL)
+        -> archive.record.store, in batches
 
 Any other record (request, metadata, warcinfo, resource…) is passed over; a response that is
 not a 200, not HTML, too large or not an article is skipped and counted by reason (``not-article``
@@ -53,11 +54,12 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from scraper.archive import Archive
-from scraper.archive.store import REDACTED_HEADERS, Skip, StoreOutcome, record_skips, store_captures
-from scraper.errors import ContentError, ScraperError, UsageError
+from scraper.archive.record import WriteRecord, store
+from scraper.archive.store import REDACTED_HEADERS, Skip
+from scraper.errors import ScraperError, UsageError
 from scraper.extract.article import NO_ARTICLE_CODE
 from scraper.models import Capture, FetchResult
-from scraper.pipeline import capture_page, resolve_source
+from scraper.pipeline import Extractor, resolve_source
 from scraper.settings import VERSION
 from scraper.sources.config import SourceSet
 from scraper.sources.registry import match_source
@@ -431,6 +433,7 @@ def import_warcs(
             raise UsageError(f"no WARC file at {path}", code="warc:missing")
         _check_warc(path)
     report = ImportReport()
+    extractor = Extractor()  # the crawler's extraction step (inline: records are read in order)
     pending: list[Capture] = []
     skips: list[Skip] = []
 
@@ -441,11 +444,7 @@ def import_warcs(
         pending.clear()
         skips.clear()
 
-        def write(con: Any) -> list[StoreOutcome]:
-            record_skips(con, skipped)
-            return store_captures(con, batch)
-
-        outcomes: list[StoreOutcome] = archive.write(write)
+        [outcomes] = store(archive, [WriteRecord(captures=batch, skips=skipped)])
         report.archived += len(outcomes)
         report.outcomes.update(o.status for o in outcomes)
 
@@ -469,13 +468,14 @@ def import_warcs(
             result = _fetch_result(record, max_bytes)
             why = not_article(result.url, sources)
             if why is None:
-                try:
-                    pending.append(capture_page(result.url, result, resolve_source(result.url, sources)))
+                done = extractor.inline(result.url, result, resolve_source(result.url, sources))
+                if done.capture is not None:
+                    pending.append(done.capture)
                     return
-                except ContentError as exc:
-                    if exc.code != NO_ARTICLE_CODE:
-                        raise
-                    why = str(exc)
+                assert done.error is not None
+                if done.error.code != NO_ARTICLE_CODE:
+                    raise done.error
+                why = str(done.error)
             skips.append(Skip(url=result.url, reason=NOT_ARTICLE, at=result.fetched_at,
                               source=_owner(result.url, sources), detail=why))
             report.skipped[NOT_ARTICLE] += 1

@@ -1,29 +1,22 @@
-"""The one composer of fetching, extraction and storage.
-
-    fetch URL  |  check it is HTML  |  extract_article (decode, parse, rules, paywall)  |  store
-
-Everything else (the CLI's ``fetch``, ``poll``, the daemon) goes through here, so an article
-archived by any road was decoded, judged and stored the same way.
-"""
+"""The steps the crawler composes: which source and settings a URL is fetched with, the GET
+itself, and the extraction of a capture from a response (plain data in and out, so it can run
+in a worker process)."""
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 import httpx
 
-from scraper.archive import Archive
-from scraper.archive.store import StoreOutcome, content_hash, log_fetches, store_capture
+from scraper.archive.store import content_hash
 from scraper.errors import ContentError, ScraperError, UsageError
 from scraper.extract.article import extract_article
 from scraper.models import Capture, FetchAttempt, FetchResult, SourceRules
-from scraper.net.fetch import fetch
-from scraper.net.urls import validate_url
+from scraper.net.fetch import OnResponse, fetch
 from scraper.settings import Settings
 from scraper.sources.config import Source, SourceSet
 from scraper.sources.registry import article_key, match_source, plugin_for
@@ -31,15 +24,6 @@ from scraper.sources.registry import article_key, match_source, plugin_for
 log = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml", "text/plain")
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    url: str
-    capture: Capture | None = None
-    outcome: StoreOutcome | None = None
-    error: ScraperError | None = None
-    attempts: tuple[FetchAttempt, ...] = ()
 
 
 def resolve_source(url: str, sources: SourceSet | None, forced: str | None = None) -> Source | None:
@@ -72,16 +56,19 @@ def check_html(result: FetchResult) -> None:
 def fetch_page(client: httpx.Client, url: str, settings: Settings, source: Source | None,
                environ: dict[str, str] | None = None, *,
                extra_headers: dict[str, str] | None = None,
-               sleep: Callable[[float], None] | None = None) -> FetchResult:
+               sleep: Callable[[float], None] | None = None,
+               on_response: OnResponse | None = None) -> FetchResult:
     """GET ``url`` with the source's headers (and ``extra_headers``, e.g. validators for a
     conditional GET); ``sleep`` replaces ``time.sleep`` between retries (the daemon's can be
     interrupted by shutdown)."""
     headers = source.request_headers(os.environ if environ is None else environ) if source else {}
     if extra_headers:
         headers = {**headers, **extra_headers}
-    kwargs = {"sleep": sleep} if sleep is not None else {}
+    if sleep is None:
+        return fetch(client, url, settings_for(settings, source), headers=headers or None,
+                     source=source.name if source else None, on_response=on_response)
     return fetch(client, url, settings_for(settings, source), headers=headers or None,
-                 source=source.name if source else None, **kwargs)
+                 source=source.name if source else None, sleep=sleep, on_response=on_response)
 
 
 def rules_apply(source: Source, fetched_at: datetime) -> bool:
@@ -136,78 +123,10 @@ def finish_capture(capture: Capture, source: Source | None) -> Capture:
     article = plugin_for(source).postprocess(capture.article)
     if article is capture.article:
         return capture
-    return replace(capture, article=article,
-                   content_hash=content_hash(article.text) if capture.content_hash else None)
+    return replace(capture, article=article, content_hash=content_hash(article.text))
 
 
-def ingest(
-    urls: Iterable[str],
-    *,
-    settings: Settings,
-    sources: SourceSet | None = None,
-    archive: Archive | None = None,
-    forced_source: str | None = None,
-    client: httpx.Client | None = None,
-    stop: threading.Event | None = None,
-) -> Iterator[IngestResult]:
-    """Fetch, extract and (when ``archive`` is given) store each URL; one result per URL.
-
-    Failures are results too (``error`` set), and every HTTP attempt is logged in ``fetches``,
-    failed or not, in the same transaction as the article it produced. Once ``stop`` is set
-    (an interrupt), no further URL is started.
-    """
-    from scraper.net.client import make_client
-
-    own_client = client is None
-    client = client or make_client(settings)
-    try:
-        for raw_url in urls:
-            if stop is not None and stop.is_set():
-                return
-            yield _ingest_one(raw_url, settings, sources, archive, forced_source, client)
-    finally:
-        if own_client:
-            client.close()
-
-
-def _ingest_one(raw_url: str, settings: Settings, sources: SourceSet | None, archive: Archive | None,
-                forced: str | None, client: httpx.Client) -> IngestResult:
-    attempts: tuple[FetchAttempt, ...] = ()
-    try:
-        url = validate_url(raw_url)
-        source = resolve_source(url, sources, forced)
-        try:
-            result = fetch_page(client, url, settings, source)
-        except ScraperError as exc:
-            attempts = tuple(getattr(exc, "attempts", ()))
-            raise
-        attempts = result.attempts
-        try:
-            capture = capture_page(url, result, source)
-        except ContentError as exc:
-            attempts = _mark_last(attempts, exc)
-            raise
-    except ScraperError as exc:
-        if archive is not None and attempts:
-            archive.write(lambda con: log_fetches(con, attempts))
-        log.info("fetch failed", extra={"url": raw_url, "error": exc.code})
-        return IngestResult(url=raw_url, error=exc, attempts=attempts)
-
-    outcome = None
-    if archive is not None:
-        def write(con: object) -> StoreOutcome:
-            log_fetches(con, attempts)
-            return store_capture(con, capture)
-
-        outcome = archive.write(write)
-    log.info("stored" if outcome else "extracted",
-             extra={"url": url, "source": capture.source or "-", "access": capture.article.access,
-                    "words": capture.article.word_count,
-                    "status": outcome.status if outcome else "not-stored"})
-    return IngestResult(url=raw_url, capture=capture, outcome=outcome, attempts=attempts)
-
-
-def _mark_last(attempts: tuple[FetchAttempt, ...], exc: ScraperError) -> tuple[FetchAttempt, ...]:
+def mark_last(attempts: tuple[FetchAttempt, ...], exc: ScraperError) -> tuple[FetchAttempt, ...]:
     if not attempts:
         return attempts
     last = replace(attempts[-1], error=exc.code, error_detail=str(exc))
