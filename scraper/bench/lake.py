@@ -12,7 +12,7 @@ to keep the build near a minute; 50 sources over 12 months) and published in bat
 and typical queries, each three times, median reported, against the same query on the DuckDB
 archive the rows came from.
 
-WARC: ``store_captures`` with raw responses (~40 KB pages) in batches of 200, bodies zlib-ed in
+WARC: the one write path (``record.store``) with raw responses (~40 KB pages) in batches of 200, bodies zlib-ed in
 DuckDB (the default) against bodies in WARC files (``raw_store: warc``); ms per page each.
 """
 
@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 
 from scraper.archive import Archive, rawstore
-from scraper.archive.store import store_captures
+from scraper.archive.record import WriteRecord, store
 from scraper.bench.archive import captures
 from scraper.bench.common import Row, fmt_rate, target_row
 from scraper.bench.sites import VOCABULARY
@@ -49,7 +49,7 @@ def _fill(path: Path, n: int) -> Archive:
     archive = Archive(path)
     caps = captures(n, responses=False)
     for i in range(0, n, 1000):
-        archive.write(lambda con, chunk=caps[i:i + 1000]: store_captures(con, chunk))
+        store(archive, [WriteRecord(captures=caps[i:i + 1000])])
     return archive
 
 
@@ -165,7 +165,7 @@ def warc_rows(root: Path, n: int) -> list[Row]:
         try:
             start = time.perf_counter()
             for i in range(0, n, 200):
-                archive.write(lambda con, chunk=caps[i:i + 200]: store_captures(con, chunk))
+                store(archive, [WriteRecord(captures=caps[i:i + 200])])
             return time.perf_counter() - start
         finally:
             rawstore.configure(db, None)

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from scraper.archive import Archive
-from scraper.archive.store import store_captures
+from scraper.archive.record import WriteRecord, store
 from scraper.bench.common import Row, fmt_rate, target_row
 from scraper.bench.sites import VOCABULARY
 from scraper.search import Filters, SearchIndex, search
@@ -92,7 +92,7 @@ def run_on(big: Path, n_archive: int, rows_so_far: list[Row]) -> list[Row]:
     ))
 
     caps = captures(BATCH, responses=False, seed=5, offset=n_archive + 100_000)
-    archive.write(lambda con: store_captures(con, caps))
+    store(archive, [WriteRecord(captures=caps)])
     start = time.perf_counter()
     result = index.catch_up(archive, wait=60)
     catch_s = time.perf_counter() - start
