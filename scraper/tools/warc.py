@@ -39,7 +39,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -54,8 +53,9 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from scraper.archive import Archive
+from scraper.archive.rawstore import http_headers_for
 from scraper.archive.record import WriteRecord, store
-from scraper.archive.store import REDACTED_HEADERS, Skip
+from scraper.archive.store import Skip
 from scraper.errors import ScraperError, UsageError
 from scraper.extract.article import NO_ARTICLE_CODE
 from scraper.models import Capture, FetchResult
@@ -76,27 +76,9 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 _BLOCK_ALLOWANCE = 1024 * 1024
 NOT_ARTICLE = "not-article"
 REFUSED_SHOWN = 5  # offsets of refused records kept for the report
-# headers that describe the bytes on the wire, not the decoded body we keep
-_WIRE_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
 
 
 # -- writing ----------------------------------------------------------------------------------
-
-
-def http_headers_for(response: FetchResult) -> StatusAndHeaders:
-    """Status line and headers of a stored response, fixed to describe its decoded body."""
-    try:
-        reason = HTTPStatus(response.status).phrase
-    except ValueError:
-        reason = "Unknown"
-    headers = [
-        (name, value)
-        for name, value in response.headers
-        if name.lower() not in _WIRE_HEADERS
-        and not (name.lower() in REDACTED_HEADERS and value == "[redacted]")
-    ]
-    headers.append(("Content-Length", str(len(response.content))))
-    return StatusAndHeaders(f"{response.status} {reason}", headers, protocol="HTTP/1.1")
 
 
 def _warc_date(value: datetime) -> str:
