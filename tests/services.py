@@ -70,11 +70,7 @@ def postgres() -> Iterator[str]:
             _wait_port(port, proc, 30)
             yield f"postgresql+psycopg://scraper@127.0.0.1:{port}/postgres"
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            _stop(proc)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -118,11 +114,16 @@ def s3_server() -> Iterator[S3]:
                 time.sleep(0.1)
         yield s3
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate a service, killing it when it does not stop within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None:

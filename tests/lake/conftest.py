@@ -10,30 +10,27 @@ import pytest
 from tests.services import S3, postgres, s3_server
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
+def _running(cm, what: str):  # type: ignore[no-untyped-def]
+    """Enter a service's context manager for the session; skip (or fail in CI) when it cannot
+    start."""
     try:
-        cm = postgres()
-        url = cm.__enter__()
+        value = cm.__enter__()
     except RuntimeError as exc:
-        _skip(f"needs PostgreSQL: {exc}")
+        _skip(f"needs {what}: {exc}")
     try:
-        yield url
+        yield value
     finally:
         cm.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    yield from _running(postgres(), "PostgreSQL")
 
 
 @pytest.fixture(scope="session")
 def s3() -> Iterator[S3]:
-    try:
-        cm = s3_server()
-        server = cm.__enter__()
-    except RuntimeError as exc:
-        _skip(f"needs an S3 server: {exc}")
-    try:
-        yield server
-    finally:
-        cm.__exit__(None, None, None)
+    yield from _running(s3_server(), "an S3 server")
 
 
 def _skip(reason: str) -> None:
