@@ -172,27 +172,32 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
 
 
 INSIDE_MAX_WORDS = 60  # a notice paragraph inside the text is short
-INSIDE_MAX_AFTER = 400  # ... and fewer words follow it than this
-INSIDE_READ = 16  # closing lines read at most
+INSIDE_MAX_AFTER = 400  # ... and fewer words of prose follow it than this
+INSIDE_READ = 16  # closing prose lines read at most
+INSIDE_LINES = 80  # closing lines read at most (list items, buttons, captions included)
+_PROSE_WORDS = 8  # a line of this many words is prose; shorter ones are lists, buttons, captions
 
 
 def find_inner_notice(text: str) -> Notice | None:
     """A notice paragraph before the text's closing lines: the extractor kept a byline, an
-    author's bio or related links after the wall. The last paragraph (after the first) that
-    reads as a notice, is short, and is followed by at most ``INSIDE_MAX_AFTER`` words; cut with the
-    short lines of its box around it (a label before it, buttons and prices after it)."""
+    author's bio, related links or share buttons after the wall. The last paragraph (after the
+    first) that reads as a notice, is short, and is followed by at most ``INSIDE_MAX_AFTER``
+    words of prose (lines of ``_PROSE_WORDS`` or more: list items, buttons and captions do not
+    count) in at most ``INSIDE_READ`` prose lines; cut with the short lines of its box around it
+    (a label before it, buttons and prices after it)."""
     lines = text.split("\n")
     m = matcher()
     words_after = 0
     read = 0
-    for index in range(len(lines) - 1, 0, -1):
+    for index in range(len(lines) - 1, max(0, len(lines) - 1 - INSIDE_LINES), -1):
         line = lines[index].strip()
         if not line:
             continue
-        read += 1
+        words = count_words(line)
+        prose = words >= _PROSE_WORDS
+        read += prose
         if read > INSIDE_READ:
             return None
-        words = count_words(line)
         if words > INSIDE_MAX_WORDS or len(line) > MAX_BLOCK_CHARS:
             words_after += words
             if words_after > INSIDE_MAX_AFTER:
@@ -202,7 +207,7 @@ def find_inner_notice(text: str) -> Notice | None:
         # Labels ("Subscribers only" on each teaser of a related list) do not count here: a
         # notice inside the text says what is withheld, that the meter ran out, or sells access.
         if not reads_as_notice(found) or found.isdisjoint(_WITHHELD | {"meter", "unlock"}):
-            words_after += words
+            words_after += words if prose else 0
             if words_after > INSIDE_MAX_AFTER:
                 return None
             continue
@@ -348,17 +353,24 @@ NEAR_END_CHARS = 400  # a notice element holds at most this much text
 NEAR_END_READ = 30  # short elements after the body's first paragraph that are read
 
 
-def near_end_notice(region: LexborNode, first_paragraph: str, visible: Callable[[LexborNode], bool]
-                    ) -> Block | None:
+NEAR_END_BEFORE_WORDS = 150  # a notice before the body's last paragraph has fewer words after it
+
+
+def near_end_notice(region: LexborNode, first_paragraph: str, visible: Callable[[LexborNode], bool],
+                    last_paragraph: str = "") -> Block | None:
     """A short visible element in the body's region that reads as a notice and stands after the
-    body's first paragraph: walls put their notice where the served text stops, and an extractor
-    may keep a byline or an author's bio after it. Returns its enclosing box (the largest
-    ancestor still short enough to be one) as a block."""
+    body's first paragraph and near its end: walls put their notice where the served text stops,
+    and an extractor may keep a byline or an author's bio after it (at most
+    ``NEAR_END_BEFORE_WORDS`` words between the notice and the end of ``last_paragraph``; a
+    sentence about subscribers in the middle of an article is prose). Returns its enclosing box
+    (the largest ancestor still short enough to be one) as a block."""
     m = matcher()
     region_text = " ".join((region.text(deep=True, separator=" ") or "").split())
     start = region_text.find(" ".join(first_paragraph.split())[:40]) if first_paragraph else 0
     if start < 0:
         return None
+    closing = " ".join(last_paragraph.split())[-40:]
+    end = region_text.rfind(closing) + len(closing) if closing else -1
     read = 0
     for node in region.css(_SHORT_TAGS)[:400]:
         text = " ".join((node.text(deep=True) or "").split())
@@ -373,6 +385,10 @@ def near_end_notice(region: LexborNode, first_paragraph: str, visible: Callable[
             break
         if not reads_as_notice(m.concepts(text)) or not visible(node):
             continue
+        if end > 0:
+            at = region_text.find(text[:40], start + 1)
+            if at < end and len(region_text[at:end].split()) > NEAR_END_BEFORE_WORDS:
+                continue  # in the middle of the body: prose that speaks of subscribers
         box = node
         opening = " ".join(first_paragraph.split())[:40]
         while box.parent is not None and box.parent.mem_id != region.mem_id:

@@ -72,6 +72,21 @@ def chrome_self(node: LexborNode) -> bool:
     return chrome
 
 
+# The article's own body container: chrome named further up (a layout's "widget-area" column
+# around it) does not make what is inside it page chrome.
+_BODY_NAMES = re.compile(
+    r"(?:^|[_-])(?:article|story|entry|post)[_-]?(?:body|content|text)(?:$|[_-])|articlebody",
+    re.IGNORECASE)
+
+
+def body_container(node: LexborNode) -> bool:
+    attrs = node.attributes
+    if (attrs.get("itemprop") or "").lower() == "articlebody":
+        return True
+    return any(_BODY_NAMES.search(token) for name in ("class", "id")
+               for token in (attrs.get(name) or "").split())
+
+
 def hidden_or_chrome(node: LexborNode, *, self_may_be_box: bool = True) -> str | None:
     """Why ``node`` cannot carry evidence: "hidden", "chrome" (nav, header, footer, sidebar), or None.
 
@@ -84,21 +99,24 @@ def hidden_or_chrome(node: LexborNode, *, self_may_be_box: bool = True) -> str |
         return "chrome"
     current = node.parent
     depth = 0
+    in_body = False
     while current is not None and depth < MAX_DEPTH:
         tag = current.tag
         if tag in ("body", "html", "-document", None):
             break
         if hidden_self(current):
             return "hidden"
-        if chrome_self(current):
+        if not in_body and chrome_self(current):
             return "chrome"
+        in_body = in_body or body_container(current)
         current = current.parent
         depth += 1
     return None
 
 
 def in_chrome(node: LexborNode) -> bool:
-    """True when ``node`` or an ancestor is page chrome (nav, header, footer, sidebar...)."""
+    """True when ``node`` or an ancestor below the article's body container is page chrome
+    (nav, header, footer, sidebar...)."""
     current: LexborNode | None = node
     depth = 0
     while current is not None and depth < MAX_DEPTH:
@@ -106,6 +124,8 @@ def in_chrome(node: LexborNode) -> bool:
             return False
         if chrome_self(current):
             return True
+        if body_container(current):
+            return False  # inside the article's body: chrome named around it does not count
         current = current.parent
         depth += 1
     return False
@@ -141,7 +161,7 @@ def find_anchor(doc: Document, text: str, within: LexborNode | None = None) -> L
 def _find_anchor_in(root: Any, text: str, scope: str) -> LexborNode | None:
     paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
     tried = 0
-    for para in reversed(paragraphs[-12:]):
+    for para in reversed(paragraphs[-40:]):
         words = para.split()
         if len(words) < 8 and len(_CJK.findall(para)) < 20:
             continue
@@ -211,12 +231,20 @@ NO_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "link", "me
 _GAP_WORDS = 150  # visible words allowed between the body and a box "right after" it
 
 
-def placed_after_body(node: LexborNode, place: BodyPlace) -> bool | None:
+NEXT_STEPS = 3  # "the very next thing after the body": at most this many element siblings on
+NEXT_GAP_WORDS = 20  # ... with at most this many visible words between
+NEXT_LEVELS = 3  # ... in the body's own container: at most this many levels above its last paragraph
+
+
+def placed_after_body(node: LexborNode, place: BodyPlace, *, steps_at_most: int = _SIBLING_STEPS,
+                      gap_at_most: int = _GAP_WORDS, levels_at_most: int = MAX_DEPTH
+                      ) -> bool | None:
     """True if ``node`` is inside the body's container or follows it closely; None if it holds it.
 
     The box and the anchor meet at their lowest common ancestor; the box must sit in a later
-    branch, at most ``_SIBLING_STEPS`` element siblings on, with fewer than ``_GAP_WORDS`` words
-    between (so a box after the comments or the related articles does not count).
+    branch, at most ``steps_at_most`` element siblings on, with at most ``gap_at_most`` visible
+    words between (so a box after the comments or the related articles does not count), and the
+    common ancestor at most ``levels_at_most`` levels above the anchor.
     """
     if node.mem_id in place.chain_set:
         return None  # the node contains the body: a container, not a box
@@ -235,6 +263,8 @@ def placed_after_body(node: LexborNode, place: BodyPlace) -> bool | None:
         return True  # inside the anchor element itself
     # The anchor's branch under the common ancestor.
     index = place.chain.index(lca)
+    if index > levels_at_most:
+        return False
     anchor_branch_id = place.chain[index - 1]
     # Walk the siblings after the anchor's branch, looking for the box's branch.
     sibling = branch.prev
@@ -242,7 +272,7 @@ def placed_after_body(node: LexborNode, place: BodyPlace) -> bool | None:
     # Search backwards from the box's branch: cheaper, and the gap is what lies between.
     gap = 0
     steps = 0
-    while sibling is not None and steps < _SIBLING_STEPS * 2:
+    while sibling is not None and steps < steps_at_most * 2:
         if sibling.mem_id == anchor_branch_id:
             seen_anchor = True
             break
@@ -252,12 +282,12 @@ def placed_after_body(node: LexborNode, place: BodyPlace) -> bool | None:
                 pass
             elif not hidden_self(sibling) and not chrome_self(sibling):
                 gap += len((sibling.text(deep=True) or "").split())
-                if gap > _GAP_WORDS:
+                if gap > gap_at_most:
                     return False
         elif sibling.is_text_node:
             gap += len((sibling.text_content or "").split())
         sibling = sibling.prev
-    return seen_anchor and steps <= _SIBLING_STEPS
+    return seen_anchor and steps <= steps_at_most and gap <= gap_at_most
 
 
 

@@ -36,6 +36,14 @@ class HiddenBody:
     node: LexborNode
     words: int
     paragraphs: tuple[str, ...]  # the hidden prose, spaces collapsed, NFC
+    prose: int = 0  # paragraph elements (p, li, h2, h3, blockquote) of 12+ words; 0 in a form
+
+    @property
+    def continues_prose(self) -> bool:
+        """Paragraphs of an article (two or more of 12+ words, in paragraph elements, no form
+        inside): not a template, a copyright note, a microdata copy in one block, or a sign-up
+        widget."""
+        return self.prose >= 2
 
 
 def _how(node: LexborNode) -> str | None:
@@ -55,11 +63,15 @@ def _how(node: LexborNode) -> str | None:
     return None
 
 
-def _paragraphs(node: LexborNode) -> tuple[str, ...]:
+def _paragraphs(node: LexborNode) -> tuple[tuple[str, ...], int]:
+    """(the node's paragraphs, how many are paragraph elements of 12+ words)."""
     found = [" ".join((p.text(deep=True) or "").split()) for p in node.css(_PROSE_TAGS)[:200]]
+    prose = sum(1 for p in found if len(p.split()) >= 12)
     if not found:
         found = [" ".join((node.text(deep=True, separator=" ") or "").split())]
-    return tuple(unicodedata.normalize("NFC", p) for p in found if p)
+    elif node.css_first("form, input, textarea") is not None:
+        prose = 0
+    return tuple(unicodedata.normalize("NFC", p) for p in found if p), prose
 
 
 def find_hidden_body(place: BodyPlace | None) -> HiddenBody | None:
@@ -74,19 +86,62 @@ def find_hidden_body(place: BodyPlace | None) -> HiddenBody | None:
     except Exception:
         return None
     for node in candidates[:60]:
-        if node.tag in ("script", "style", "template", "noscript", "svg", "iframe", "img"):
+        found = _hidden_candidate(node)
+        if found is not None:
+            return found
+    return None
+
+
+_DIALOG = re.compile(r"modal|popup|pop-up|lightbox|dialog", re.IGNORECASE)
+
+
+def _dialog(node: LexborNode) -> bool:
+    """A dialog waiting to be opened (a sign-in or newsletter modal, a lightbox): hidden until
+    clicked, never the rest of an article."""
+    attrs = node.attributes
+    if (attrs.get("role") or "").lower() in ("dialog", "alertdialog") or "aria-modal" in attrs:
+        return True
+    return any(_DIALOG.search(attrs.get(name) or "") for name in ("class", "id"))
+
+
+def _hidden_candidate(node: LexborNode, *, chrome_ok: bool = False) -> HiddenBody | None:
+    if node.tag in ("script", "style", "template", "noscript", "svg", "iframe", "img"):
+        return None
+    if node.tag == "dialog" or _dialog(node):
+        return None
+    how = _how(node)
+    if how is None or (not chrome_ok and in_chrome(node)):
+        return None
+    paragraphs, prose = _paragraphs(node)
+    words = sum(count_words(p) for p in paragraphs)
+    if words < MIN_HIDDEN_WORDS:
+        return None
+    long_ones = sum(1 for p in paragraphs if len(p.split()) >= 12)
+    if long_ones < 2 and words < 2 * MIN_HIDDEN_WORDS:
+        return None  # a box or a template, not paragraphs of an article
+    return HiddenBody(how, node, words, paragraphs, prose)
+
+
+def find_hidden_in_text(root: LexborNode | None, text: str) -> HiddenBody | None:
+    """Hidden prose that the extractor took into ``text``, wherever it is in the page: at least
+    two of the hidden element's paragraphs of 12+ words are lines of the text. Used when the
+    body could not be placed near it (the text ends with a list the extractor kept, and its
+    last prose paragraph was found elsewhere). The extractor took these lines for the article:
+    page-chrome names around them (a layout's "widget-area" column) do not disqualify them."""
+    if root is None or not text:
+        return None
+    lines = {" ".join(line.split()) for line in text.split("\n")}
+    try:
+        candidates = root.css(_CANDIDATES)
+    except Exception:
+        return None
+    for node in candidates[:200]:
+        found = _hidden_candidate(node, chrome_ok=True)
+        if found is None:
             continue
-        how = _how(node)
-        if how is None or in_chrome(node):
-            continue
-        paragraphs = _paragraphs(node)
-        words = sum(count_words(p) for p in paragraphs)
-        if words < MIN_HIDDEN_WORDS:
-            continue
-        long_ones = sum(1 for p in paragraphs if len(p.split()) >= 12)
-        if long_ones < 2 and words < 2 * MIN_HIDDEN_WORDS:
-            continue  # a box or a template, not paragraphs of an article
-        return HiddenBody(how, node, words, paragraphs)
+        shared = sum(1 for p in found.paragraphs if len(p.split()) >= 12 and p in lines)
+        if shared >= 2:
+            return found
     return None
 
 

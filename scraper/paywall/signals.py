@@ -53,6 +53,7 @@ class Evidence:
     boxes: list[BoxHit] = field(default_factory=list)
     hidden: HiddenBody | None = None
     hidden_rest: bool = False  # the hidden part follows the visible end (or clips the body)
+    hidden_next: bool = False  # ... as the very next thing after it (nothing visible between)
     rule_box: tuple[str, LexborNode] | None = None
 
 
@@ -176,6 +177,10 @@ def hidden_body(ev: Evidence) -> Iterable[Signal]:
         else:
             name = "dom:hidden-rest"
         yield Signal(name, f"{h.how} {box_markup.box_name(h.node)}: {h.words} words")
+        if ev.hidden_next:
+            # The prose goes on, hidden, right where the visible body stops: a continuation,
+            # not a collapsed extra, a modal or a tab found elsewhere around the body.
+            yield Signal("dom:hidden-next", f"{h.how}, right after the visible end")
         if ev.hidden_rest and h.words >= max(ev.body_words, 80):
             # more is hidden after the visible end than is shown: the teaser of a walled copy
             yield Signal("dom:hidden-most", f"{h.words} hidden words, {ev.body_words} shown")

@@ -44,13 +44,16 @@ from scraper.paywall import blocks as notice_blocks
 from scraper.paywall.boxes import find_boxes
 from scraper.paywall.declared import declaration, wall_model
 from scraper.paywall.dom import (
+    NEXT_GAP_WORDS,
+    NEXT_LEVELS,
+    NEXT_STEPS,
     body_place,
     css_string,
     following_blocks,
     hidden_or_chrome,
     placed_after_body,
 )
-from scraper.paywall.hidden import find_hidden_body, visible_text
+from scraper.paywall.hidden import HiddenBody, find_hidden_body, find_hidden_in_text, visible_text
 from scraper.paywall.length import publisher_lengths
 from scraper.paywall.model import model
 from scraper.paywall.signals import Evidence, collect, rule_box_hit
@@ -118,8 +121,18 @@ def assess(
     place = body_place(doc, text, body_node)
     hidden = find_hidden_body(place)
     visible = text
-    hidden_rest = False
-    if hidden is not None:
+    hidden_rest = hidden_next = False
+    in_text = None if hidden is not None else find_hidden_in_text(doc.tree.body, text)
+    if in_text is not None:
+        # Hidden prose the extractor took, found by its lines (the body's place was not near
+        # it): a rest when visible prose precedes it in the text, the next thing when the line
+        # right before it is visible prose.
+        hidden = in_text
+        visible = visible_text(text, hidden)
+        place = body_place(doc, visible, body_node) or place
+        hidden_rest, hidden_next = _continues(text, hidden)
+        hidden_next = hidden_next and hidden.continues_prose
+    elif hidden is not None:
         visible = visible_text(text, hidden)
         # What follows the body is what follows its visible end: the wall box comes after the
         # hidden rest.
@@ -127,6 +140,15 @@ def assess(
         # The rest of *this* body: right after the visible end, or the body's own container
         # clipped. Elsewhere in the region it may be a template or a collapsed extra.
         hidden_rest = place is not None and placed_after_body(hidden.node, place) is not False
+        # The very next thing after the visible end, with (almost) nothing between: the rest
+        # of this body, not a modal, a tab or a sidebar list elsewhere in the region.
+        hidden_next = hidden_rest and hidden.continues_prose and place is not None and placed_after_body(
+            hidden.node, place, steps_at_most=NEXT_STEPS, gap_at_most=NEXT_GAP_WORDS,
+            levels_at_most=NEXT_LEVELS) is True
+    if hidden_rest and not _teaser(visible):
+        # Nothing visible before it: the body is hidden whole (a page that reveals it by
+        # script), not a rest hidden after a teaser.
+        hidden_rest = hidden_next = False
     body_words = count_words(visible)
     chunks = following_blocks(place) if place is not None else []
     if hidden is not None:  # the hidden rest is not a block after the body: what follows it is
@@ -147,20 +169,22 @@ def assess(
     near_end = None
     region = place.region if place is not None else doc.tree.body
     if notice is None and region is not None and not any(b.reads_as_notice for b in blocks):
-        first = next((p for p in visible.split("\n") if len(p.split()) >= 8), "")
+        prose = [p for p in visible.split("\n") if len(p.split()) >= 8]
         near_end = notice_blocks.near_end_notice(
-            region, first, lambda n: hidden_or_chrome(n, self_may_be_box=False) is None)
+            region, prose[0] if prose else "",
+            lambda n: hidden_or_chrome(n, self_may_be_box=False) is None,
+            prose[-1] if prose else "")
     ev = Evidence(
         doc=doc, text=visible, body_words=body_words, rules=rules, description=description,
         place=place, declaration=decl, lengths=publisher_lengths(doc), notice=notice,
         notice_hidden=notice_hidden, blocks=blocks, boxes=boxes,
-        hidden=hidden, hidden_rest=hidden_rest, rule_box=rule_box_hit(doc, rules), near_end=near_end,
+        hidden=hidden, hidden_rest=hidden_rest, hidden_next=hidden_next, rule_box=rule_box_hit(doc, rules), near_end=near_end,
     )
     fitted = model()
     signals, features = fitted.weigh(collect(ev))
     p = fitted.probability(features)
     walled = p >= fitted.threshold
-    if hidden is not None and (walled or (hidden_rest and _teaser(visible))):
+    if hidden is not None and (walled or hidden_rest):
         # What a reader sees: a hidden rest after a visible teaser is never article text. A
         # body hidden whole, with no wall found, is a page that reveals it by script: kept.
         text = visible
@@ -200,6 +224,22 @@ def assess(
         model=wall_model(signals, concepts, walled),
     )
     return verdict, text
+
+
+def _continues(text: str, hidden: HiddenBody) -> tuple[bool, bool]:
+    """(visible prose comes before the hidden lines in ``text``, the line right before them is
+    visible prose)."""
+    hidden_lines = {" ".join(p.split()) for p in hidden.paragraphs}
+    before: list[str] = []
+    for line in text.split("\n"):
+        key = " ".join(line.split())
+        if not key:
+            continue
+        if key in hidden_lines:
+            prose = [b for b in before if len(b.split()) >= 8]
+            return bool(prose), bool(before) and before[-1] in prose
+        before.append(key)
+    return False, False
 
 
 def _teaser(text: str) -> bool:
