@@ -6,7 +6,8 @@ import pytest
 
 from scraper.extract.article import extract_article
 
-from .conftest import PROSE
+from .conftest import PROSE, judge, names
+from .conftest import page as cpage
 
 REST = "".join(
     f"<p>Paragraph {i} of the rest: the committee heard witnesses on the harbour plan, the "
@@ -73,3 +74,63 @@ def test_body_hidden_whole_without_a_wall_is_kept() -> None:
     art = extract_article(html, "https://news.example/a/1")
     assert art.access == "full"
     assert "Paragraph 3 of the rest" in art.text
+
+
+def test_hidden_rest_right_after_the_teaser_is_the_next_thing() -> None:
+    art = extract_article(page("<div style='display:none'>{}</div>".format(REST), box=""),
+                          "https://news.example/a/1")
+    assert "dom:hidden-next" in art.paywall_signals
+
+
+def test_hidden_rest_far_from_the_body_is_not_the_next_thing() -> None:
+    # The same hidden prose after the comments and a list of links: no continuation.
+    comments = "".join(f"<p>Comment {i}: {PROSE}</p>" for i in range(3))
+    html = page("", box="").replace(
+        b"</article>", f"</article><section class='comments'>{comments}</section>"
+                       f"<div style='display:none'>{REST}</div>".encode())
+    art = extract_article(html, "https://news.example/a/1")
+    assert "dom:hidden-next" not in art.paywall_signals
+
+
+@pytest.mark.parametrize("opening", [
+    "<div class='newsletter-modal' style='display:none'>",
+    "<div role='dialog' hidden>",
+    "<div id='signin-popup' style='display:none'>",
+])
+def test_a_dialog_waiting_to_be_opened_is_no_hidden_rest(opening: str) -> None:
+    art = extract_article(page(f"{opening}{REST}</div>", box=""), "https://news.example/a/1")
+    assert not {"dom:hidden-rest", "dom:hidden-next", "dom:hidden-body"} & set(art.paywall_signals)
+
+
+def test_hidden_prose_in_a_form_or_one_block_is_no_continuation() -> None:
+    # A sign-up widget or a microdata copy of the article in one block: hidden, not a rest.
+    form = f"<div style='display:none'><form action='/join'>{REST}<input name='q'></form></div>"
+    art = extract_article(page(form, box=""), "https://news.example/a/1")
+    assert "dom:hidden-next" not in art.paywall_signals
+    one_block = "<div style='display:none'>" + " ".join(
+        f"Sentence {i} of a copy kept for search engines about the harbour plan." for i in range(20)
+    ) + "</div>"
+    art = extract_article(page(one_block, box=""), "https://news.example/a/1")
+    assert "dom:hidden-next" not in art.paywall_signals
+
+
+def test_hidden_prose_the_extractor_took_is_found_by_its_lines() -> None:
+    # The extracted text ends with links the extractor kept from a list far from the body, so the
+    # body is placed there, not near the hidden rest; its paragraphs are still lines of the
+    # text, found wherever they are, and cut from it.
+    rest = [f"Paragraph {i} of the rest: the committee heard witnesses on the harbour plan, the "
+            f"costs of dredging and the fishermen's objections, and adjourned until the spring."
+            for i in range(6)]
+    related = [f"Read next: the council votes on the harbour plan budget for year {y}"
+               for y in range(2019, 2024)]
+    teaser = [f"Teaser {i}: {PROSE}" for i in range(2)]
+    far = "".join(f"<div><div><div><div><div><div><div><div><a href='/r/{i}'>{t}</a>"
+                  "</div></div></div></div></div></div></div></div>" for i, t in enumerate(related))
+    doc = cpage("<article><h1>Harbour plan</h1>" + "".join(f"<p>{t}</p>" for t in teaser)
+                + "<div style='display:none'>" + "".join(f"<p>{t}</p>" for t in rest)
+                + "</div></article>" + "<footer>x</footer>" * 3 + far)
+    verdict, text = judge(doc, "\n".join(teaser + rest + related))
+    assert "dom:hidden-rest" in names(verdict)
+    assert "dom:hidden-next" in names(verdict)  # the text goes on from visible prose into it
+    assert "Paragraph 3 of the rest" not in text
+    assert "Teaser 1" in text

@@ -52,3 +52,48 @@ def test_notice_kept_before_a_bio_leaves_the_text() -> None:
     assert "reserved for subscribers" not in art.text
     assert "reserved for subscribers" in (art.paywall_notice or "")
     assert "Jane Doe covers city hall" in art.text
+
+
+def test_inner_notice_counts_prose_after_it_not_list_items() -> None:
+    # The extractor kept share buttons and a list of links after the wall: many short lines,
+    # little prose. The notice is still found.
+    chrome = [f"- Share on network {i}" for i in range(40)]
+    text = "\n".join([PROSE, PROSE, "Subscribe to read the rest of this article.", BIO, *chrome])
+    found = find_inner_notice(text)
+    assert found is not None
+    assert found.notice == "Subscribe to read the rest of this article."
+
+
+def test_near_end_notice_must_stand_near_the_end() -> None:
+    from scraper.paywall.blocks import near_end_notice
+    from scraper.paywall.dom import body_place
+
+    from .conftest import page
+
+    notice = "This feature is available to subscribers only. Subscribe to read the full story."
+    middle = [f"Paragraph {i}: {PROSE}" for i in range(12)]
+    doc = page("<article>" + "".join(f"<p>{p}</p>" for p in middle[:2]) + f"<p>{notice}</p>"
+               + "".join(f"<p>{p}</p>" for p in middle[2:]) + "</article>")
+    place = body_place(doc, "\n".join(middle), None)
+    assert place is not None
+    # In the middle of the body (over 150 words of it after the sentence): prose, not a wall.
+    assert near_end_notice(place.region, middle[0], lambda n: True, middle[-1]) is None
+    # Right before the body's last paragraph: where a wall puts it.
+    doc = page("<article>" + "".join(f"<p>{p}</p>" for p in middle[:-1]) + f"<p>{notice}</p>"
+               f"<p>{middle[-1]}</p></article>")
+    place = body_place(doc, "\n".join(middle), None)
+    assert place is not None
+    block = near_end_notice(place.region, middle[0], lambda n: True, middle[-1])
+    assert block is not None and "subscribers only" in block.text
+
+
+def test_chrome_named_layout_around_the_body_does_not_hide_a_notice() -> None:
+    # A layout whose main column is named like a widget area: the article body inside it is
+    # not page chrome, and a notice in it is cut from the text.
+    html = ("<html><body><div class='widget-area col-8'><article><div class='article-body'>"
+            f"<h1>Harbour plan</h1><p>{PROSE}</p><p>{PROSE}</p>"
+            "<p>The rest of this article is for subscribers only.</p>"
+            f"<p>{BIO}</p></div></article></div></body></html>").encode()
+    art = extract_article(html, "https://news.example/a/1")
+    assert "for subscribers only" not in art.text
+    assert art.paywall_notice and "for subscribers only" in art.paywall_notice
