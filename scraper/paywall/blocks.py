@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborNode
 
 from scraper.extract.words import count_words
+from scraper.paywall.dom import shown_text
 from scraper.paywall.lexicon import ACCESS, GATE, NEGATIVE, matcher, reads_as_notice
 
 TAIL_CHARS = 1500  # how much of the text's end is read for a notice
@@ -396,7 +397,7 @@ def near_end_notice(region: LexborNode, first_paragraph: str, visible: Callable[
             if len(parent_text) > 4 * NEAR_END_CHARS or (opening and opening in parent_text):
                 break  # a box is short, and it is not the body's own container
             box = box.parent
-        box_text = " ".join((box.text(deep=True, separator=" ") or "").split())
+        box_text = " ".join(shown_text(box).split())
         return read_block(box, unicodedata.normalize("NFC", box_text))
     return None
 

@@ -226,6 +226,45 @@ def body_place(doc: Document, text: str, body_node: LexborNode | None) -> BodyPl
     return BodyPlace(anchor, chain, frozenset(chain), _region(anchor))
 
 
+PROSE_PLACE_PARAGRAPHS = 1500  # <p> elements read to find where the page's prose is
+
+
+PROSE_PLACES = 3
+
+
+def prose_places(doc: Document, current: LexborNode | None) -> list[BodyPlace]:
+    """Where the page's prose stops, whatever the extractor took: the last paragraph (8+
+    words) of each of the ``PROSE_PLACES`` visible elements whose ``<p>`` children hold the most
+    words, and more words than the element holding ``current`` (the body's anchor as found
+    from the extracted text). An extractor may take a slideshow caption or a comment for the
+    body of a short teaser; a wall is placed where the publisher's own paragraphs stop."""
+    body = doc.tree.body
+    if body is None:
+        return []
+    totals: dict[int, list[Any]] = {}  # parent mem_id -> [words, last paragraph, parent]
+    for para in body.css("p")[:PROSE_PLACE_PARAGRAPHS]:
+        parent = para.parent
+        if parent is None:
+            continue
+        text = para.text(deep=True) or ""
+        words = len(text.split())
+        if words < 8 and len(_CJK.findall(text)) < 20:
+            continue
+        entry = totals.setdefault(parent.mem_id, [0, para, parent])
+        entry[0] += words if words >= 8 else len(_CJK.findall(text)) // 2
+        entry[1] = para
+    places = []
+    here = current.parent if current is not None else None
+    floor = totals[here.mem_id][0] if here is not None and here.mem_id in totals else 0
+    for words, anchor, parent in sorted(totals.values(), key=lambda e: -e[0])[:PROSE_PLACES]:
+        if words <= floor:
+            break
+        if hidden_or_chrome(anchor) is None and not hidden_self(parent):
+            chain = tuple(_ancestor_ids(anchor))
+            places.append(BodyPlace(anchor, chain, frozenset(chain), _region(anchor)))
+    return places
+
+
 _SIBLING_STEPS = 25
 NO_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "link", "meta", "svg"})
 _GAP_WORDS = 150  # visible words allowed between the body and a box "right after" it
@@ -303,6 +342,18 @@ def _chrome_names(node: LexborNode) -> bool:
     return False
 
 
+_SCRIPTED = ", ".join(sorted(NO_TEXT_TAGS))
+
+
+def shown_text(node: LexborNode) -> str:
+    """``node``'s text without what its scripts, styles and templates hold (code is no text)."""
+    if node.css_first(_SCRIPTED) is None:
+        return node.text(deep=True, separator=" ") or ""
+    return " ".join(
+        t.text_content or "" for t in node.traverse(include_text=True)
+        if t.is_text_node and t.parent is not None and t.parent.tag not in NO_TEXT_TAGS)
+
+
 def following_blocks(place: BodyPlace, limit_chars: int = 2000) -> list[tuple[LexborNode | None, str]]:
     """Visible blocks right after the body anchor: its next siblings, then its ancestors' next
     ones, as (element or None for bare text, its text with spaces collapsed).
@@ -325,7 +376,7 @@ def following_blocks(place: BodyPlace, limit_chars: int = 2000) -> list[tuple[Le
                     return pieces
                 skip = tag in NO_TEXT_TAGS or hidden_self(sibling) or _chrome_names(sibling)
                 if not skip:
-                    chunk = " ".join((sibling.text(deep=True, separator=" ") or "").split())
+                    chunk = " ".join(shown_text(sibling).split())
                     if chunk or sibling.css_first("a[href], form, button") is not None:
                         pieces.append((sibling, chunk))
                         total += len(chunk)

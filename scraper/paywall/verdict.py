@@ -52,11 +52,12 @@ from scraper.paywall.dom import (
     following_blocks,
     hidden_or_chrome,
     placed_after_body,
+    prose_places,
 )
 from scraper.paywall.hidden import HiddenBody, find_hidden_body, find_hidden_in_text, visible_text
 from scraper.paywall.length import publisher_lengths
 from scraper.paywall.model import model
-from scraper.paywall.signals import Evidence, collect, rule_box_hit
+from scraper.paywall.signals import LONG_BODY_WORDS, Evidence, collect, rule_box_hit
 
 LOCKED_WORDS = 80  # locked: under this many words, in at most one prose paragraph (a lede) ...
 LEDE_WORDS = 25  # ... or under this many words in any shape (a headline and a sentence)
@@ -158,7 +159,10 @@ def assess(
     if notice is None and not boxes and not any(b.reads_as_notice or b.asks_for_access
                                                 for b in blocks):
         # The extracted text may end past the wall: a donation ask, a byline, a cookie note
-        # kept after it. The body may then end at its previous prose paragraph.
+        # kept after it. The body may then end at its previous prose paragraph; or the
+        # extractor took something else for the body of a short teaser, and the wall stands
+        # where the page's own paragraphs stop (there, only a block that reads as a notice
+        # counts: a box or an offer after some other element's paragraphs says nothing).
         earlier = _without_last_prose(visible)
         other = body_place(doc, earlier, body_node) if earlier else None
         if other is not None and place is not None and other.anchor.mem_id != place.anchor.mem_id:
@@ -166,6 +170,17 @@ def assess(
             other_boxes = find_boxes(other, body_words)
             if other_boxes or any(b.reads_as_notice or b.asks_for_access for b in other_blocks):
                 place, blocks, boxes = other, other_blocks, other_boxes
+        if not boxes and not any(b.reads_as_notice or b.asks_for_access for b in blocks):
+            # (A long extracted text is a body the extractor did find.)
+            others = prose_places(doc, place.anchor if place is not None else None) \
+                if body_words < LONG_BODY_WORDS else []
+            for other in others:
+                if place is not None and other.anchor.mem_id == place.anchor.mem_id:
+                    continue
+                other_blocks = notice_blocks.after_blocks(following_blocks(other))
+                if any(b.reads_as_notice for b in other_blocks):
+                    place, blocks, boxes = other, other_blocks, []
+                    break
     near_end = None
     region = place.region if place is not None else doc.tree.body
     if notice is None and region is not None and not any(b.reads_as_notice for b in blocks):

@@ -7,7 +7,7 @@ import pytest
 from scraper.extract.document import parse_document
 from scraper.models import SourceRules
 
-from .conftest import FIXTURES, judge, names, page, scored
+from .conftest import FIXTURES, PROSE, judge, names, page, scored
 
 OFFER = "<h3>Subscribe today</h3><p>Get unlimited access for 1 € the first month.</p>"
 
@@ -134,3 +134,45 @@ def test_no_reduced_paragraph_on_plain_page(article_html: str, article_text: str
     verdict, _ = judge(page(f"<article>{article_html}</article>"), article_text)
     assert "css:reduced-paragraph" not in names(verdict)
     assert verdict.access == "full"
+
+
+def test_notice_after_the_page_prose_when_the_extractor_took_something_else() -> None:
+    # The extractor took a caption block for the body of a short teaser: the wall is found where
+    # the page's own paragraphs stop.
+    teaser = "".join(f"<p>Teaser {i}: {PROSE}</p>" for i in range(3))
+    doc = page(f"<article><div class='body'>{teaser}<div class='wall'><p>The rest of this "
+               "article is for subscribers only. Subscribe to continue reading.</p></div></div>"
+               "</article><div class='gallery'><p>Photo: a long caption of the harbour at dawn "
+               "with boats and the old lighthouse</p></div>")
+    caption = "Photo: a long caption of the harbour at dawn with boats and the old lighthouse"
+    verdict, _ = judge(doc, caption)
+    assert verdict.access in ("truncated", "locked")
+    assert verdict.notice and "for subscribers only" in verdict.notice
+
+
+RELATED = "".join(f"<p>Related story {i}: the harbour commission met on Tuesday and heard the "
+                  "fishermen, the ferry company and the port authority.</p>" for i in range(30))
+LABEL = ("<div class='label'><p>The rest of this story is for subscribers only. Subscribe to "
+         "continue reading.</p></div>")
+
+
+@pytest.mark.parametrize("sections", [1, 10])
+def test_prose_elsewhere_is_not_looked_at_after_a_long_body(sections: int) -> None:
+    # A long extracted body is a body the extractor did find (in one container, or in ten
+    # sections of two paragraphs each): a subscriber label after a list of teasers elsewhere on
+    # the page says nothing about it.
+    per = 20 // sections
+    body = "".join("<div>" + "".join(f"<p>{PROSE} {PROSE} {PROSE}</p>" for _ in range(per))
+                   + "</div>" for _ in range(sections))
+    doc = page(f"<article>{body}</article><section class='more'>{RELATED}{LABEL}</section>")
+    text = "\n\n".join(f"{PROSE} {PROSE} {PROSE}" for _ in range(20))
+    verdict, _ = judge(doc, text)
+    assert verdict.access == "full"
+
+
+def test_block_text_leaves_out_scripts() -> None:
+    from scraper.paywall.dom import shown_text
+
+    node = page("<div id='b'>Read later <script>let c = `only for registered users`;</script>"
+                "<style>.x{}</style>saved</div>").tree.css_first("#b")
+    assert " ".join(shown_text(node).split()) == "Read later saved"
