@@ -200,6 +200,11 @@ class BodyPlace:
 _REGION_LEVELS = 7
 
 
+def region_of(anchor: LexborNode) -> LexborNode:
+    """The ancestor ``_REGION_LEVELS`` levels up (or below <html>): where boxes are looked for."""
+    return _region(anchor)
+
+
 def _region(anchor: LexborNode) -> LexborNode:
     region = anchor
     current = anchor.parent

@@ -104,8 +104,11 @@ def _dialog(node: LexborNode) -> bool:
     return any(_DIALOG.search(attrs.get(name) or "") for name in ("class", "id"))
 
 
+_NOT_PROSE = frozenset({"script", "style", "template", "noscript", "svg", "iframe", "img"})
+
+
 def _hidden_candidate(node: LexborNode, *, chrome_ok: bool = False) -> HiddenBody | None:
-    if node.tag in ("script", "style", "template", "noscript", "svg", "iframe", "img"):
+    if node.tag in _NOT_PROSE:
         return None
     if node.tag == "dialog" or _dialog(node):
         return None
@@ -145,19 +148,47 @@ def find_hidden_in_text(root: LexborNode | None, text: str) -> HiddenBody | None
     return None
 
 
-def visible_text(text: str, hidden: HiddenBody) -> str:
-    """``text`` without the paragraphs that are in the hidden element.
+MIN_LINE_CHARS = 20  # a shorter line ("Share", "Photo: AFP") may be anywhere: never cut by this
+
+
+def hidden_blob(hidden: HiddenBody, region: LexborNode | None) -> str:
+    """All hidden text around the body, spaces collapsed, NFC: the hidden element's own, and
+    that of the other hidden elements in the body's region (a wall that hides the rest level by
+    level, one wrapper per enclosing element), dialogs and page chrome left out."""
+    parts = [" ".join((hidden.node.text(deep=True, separator=" ") or "").split())]
+    if region is not None:
+        try:
+            candidates = region.css(_CANDIDATES)
+        except Exception:
+            candidates = []
+        for node in candidates[:60]:
+            if node.mem_id == hidden.node.mem_id or node.tag in _NOT_PROSE or _dialog(node):
+                continue
+            if _how(node) is None or in_chrome(node):
+                continue
+            words = " ".join((node.text(deep=True, separator=" ") or "").split())
+            if len(words.split()) >= 12:
+                parts.append(words)
+    return unicodedata.normalize("NFC", "\n".join(parts))
+
+
+def visible_text(text: str, hidden: HiddenBody, blob: str | None = None) -> str:
+    """``text`` without the lines that are hidden: paragraphs of the hidden element, and any
+    line of ``MIN_LINE_CHARS`` or more found in ``blob`` (:func:`hidden_blob`; the hidden
+    element's paragraphs when not given).
 
     A clipped container shows its first lines: its first paragraph stays when the container
     holds the whole body, so a reader's teaser is kept.
     """
     hidden_set = {" ".join(p.split()) for p in hidden.paragraphs}
-    blob = "\n".join(hidden_set)
+    least = 40 if blob is None else MIN_LINE_CHARS
+    if blob is None:
+        blob = "\n".join(hidden_set)
     kept: list[str] = []
     dropped = 0
     for line in text.split("\n"):
         key = " ".join(line.split())
-        if key and (key in hidden_set or (len(key) >= 40 and key in blob)):
+        if key and (key in hidden_set or (len(key) >= least and key in blob)):
             if hidden.how == "clipped" and not any(k.strip() for k in kept) and dropped == 0:
                 kept.append(line)  # the first lines of a clipped container are seen
                 dropped += 1

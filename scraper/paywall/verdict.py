@@ -53,8 +53,15 @@ from scraper.paywall.dom import (
     hidden_or_chrome,
     placed_after_body,
     prose_places,
+    region_of,
 )
-from scraper.paywall.hidden import HiddenBody, find_hidden_body, find_hidden_in_text, visible_text
+from scraper.paywall.hidden import (
+    HiddenBody,
+    find_hidden_body,
+    find_hidden_in_text,
+    hidden_blob,
+    visible_text,
+)
 from scraper.paywall.length import publisher_lengths
 from scraper.paywall.model import model
 from scraper.paywall.signals import LONG_BODY_WORDS, Evidence, collect, rule_box_hit
@@ -129,12 +136,12 @@ def assess(
         # it): a rest when visible prose precedes it in the text, the next thing when the line
         # right before it is visible prose.
         hidden = in_text
-        visible = visible_text(text, hidden)
+        visible = visible_text(text, hidden, hidden_blob(hidden, region_of(hidden.node)))
         place = body_place(doc, visible, body_node) or place
         hidden_rest, hidden_next = _continues(text, hidden)
         hidden_next = hidden_next and hidden.continues_prose
     elif hidden is not None:
-        visible = visible_text(text, hidden)
+        visible = visible_text(text, hidden, hidden_blob(hidden, place.region if place else None))
         # What follows the body is what follows its visible end: the wall box comes after the
         # hidden rest.
         place = body_place(doc, visible, body_node) or place

@@ -134,3 +134,19 @@ def test_hidden_prose_the_extractor_took_is_found_by_its_lines() -> None:
     assert "dom:hidden-next" in names(verdict)  # the text goes on from visible prose into it
     assert "Paragraph 3 of the rest" not in text
     assert "Teaser 1" in text
+
+
+def test_a_rest_hidden_level_by_level_is_all_left_out() -> None:
+    # One hidden wrapper per enclosing element: the rest of the section, then the later sections.
+    section = "".join(f"<p>Section one, paragraph {i}: the harbour board met the fishermen and "
+                      f"the ferry company to hear their objections to the plan.</p>" for i in range(3))
+    later = "".join(f"<p>Section two, paragraph {i}: the dredging would start in the spring and "
+                    f"cost the city more than the budget had set aside for it.</p>" for i in range(3))
+    html = (f"<html><body><article><h1>Harbour plan</h1><div class='s1'><p>Teaser 0: {PROSE}</p>"
+            f"<p>Teaser 1: {PROSE}</p><div style='display:none'>{section}</div></div>"
+            f"<div style='display:none'><div class='s2'><h2>Costs</h2>{later}</div></div>"
+            f"{BOX}</article></body></html>").encode()
+    art = extract_article(html, "https://news.example/a/1")
+    assert art.access == "truncated"
+    assert "Teaser 1" in art.text
+    assert "Section one" not in art.text and "Section two" not in art.text
