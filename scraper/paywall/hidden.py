@@ -134,11 +134,20 @@ def find_hidden_in_text(root: LexborNode | None, text: str) -> HiddenBody | None
     if root is None or not text:
         return None
     lines = {" ".join(line.split()) for line in text.split("\n")}
+    long_lines = [line for line in lines if len(line.split()) >= 12]
+    if len(long_lines) < 2:
+        return None
     try:
         candidates = root.css(_CANDIDATES)
     except Exception:
         return None
     for node in candidates[:200]:
+        if node.tag in _NOT_PROSE or _how(node) is None:
+            continue
+        # A cheap look first: two long lines of the text inside the element's text at all.
+        flat = unicodedata.normalize("NFC", " ".join((node.text(deep=True) or "").split()))
+        if sum(1 for line in long_lines if line in flat) < 2:
+            continue
         found = _hidden_candidate(node, chrome_ok=True)
         if found is None:
             continue
