@@ -103,6 +103,7 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
     prose_line: int | None = None
     asking: int | None = None  # the first closing line that asks for access (no notice yet)
     labels = 0
+    headed = False
     for index in range(len(lines) - 1, -1, -1):
         if index < len(lines) - 1:
             line_end -= len(lines[index + 1]) + 1
@@ -116,6 +117,15 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
         found = m.concepts(line) if len(line) <= MAX_BLOCK_CHARS else frozenset()
         if words <= NOTICE_MAX_WORDS and reads_as_notice(found):
             if found.isdisjoint(_WITHHELD):
+                if cut_line is not None and words < 8 and not headed and \
+                        count_words(lines[cut_line]) >= 8:
+                    # The heading of the notice's box ("Subscribers only" above its sentence),
+                    # taken once, and only above a sentence (a label repeated on a list of
+                    # teasers is no heading).
+                    headed = True
+                    cut_line = index
+                    concepts |= found
+                    continue
                 # "Réservé aux abonnés" alone is a label: on every teaser of a related-articles
                 # list. It is a notice only as a sentence, and only once.
                 labels += 1

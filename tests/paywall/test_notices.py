@@ -189,3 +189,17 @@ def test_long_text_after_a_rule_notice_is_kept() -> None:
 def test_notice_followed_by_prose_is_not_cut() -> None:
     text = PROSE + "\n\nCreate a free account to continue reading.\n\n" + "\n\n".join([PROSE] * 8)
     assert find_tail_notice(text) is None
+
+
+def test_a_box_heading_above_its_notice_sentence_is_part_of_the_notice() -> None:
+    # The heading says "subscribers only" and the sentence says so again without naming "the
+    # rest": one box, one notice (two such labels used to read as a list of teaser labels).
+    from scraper.paywall.blocks import find_tail_notice
+
+    heading = "Exclusivo para suscriptores"
+    sentence = ("Esta información solo está disponible para nuestros suscriptores. Únete y lee "
+                "todo nuestro periodismo.")
+    found = find_tail_notice("\n\n".join([PROSE, PROSE, heading, sentence, "Suscríbete"]))
+    assert found is not None
+    assert found.notice == "\n\n".join([heading, sentence, "Suscríbete"])
+    assert found.text == "\n\n".join([PROSE, PROSE])
