@@ -74,6 +74,8 @@ def is_chrome_line(text: str, concepts: frozenset[str]) -> bool:
     words = count_words(text)
     if words <= 3 or (words <= 5 and not concepts):
         return True  # a button ("See our plans"), a label
+    if words <= CHROME_MAX_WORDS and _COPYRIGHT.search(text):
+        return True  # the page's copyright line, kept after the wall
     return words <= CHROME_MAX_WORDS and not concepts.isdisjoint(_ACCESS | {"offer", "free"}) \
         and concepts.isdisjoint(_NEGATIVE)
 
@@ -159,8 +161,14 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
                 break
         if lead and reads_as_notice(m.concepts(lead)):
             lead = ""
-        notice = "\n".join([first[len(lead):].strip()] + lines[cut_line + 1:]).strip()
+        after = lines[cut_line + 1:]
+        footer: list[str] = []
+        while after and (not after[-1].strip() or _COPYRIGHT.search(after[-1])):
+            footer.insert(0, after.pop())  # the page's copyright line stays where it was
+        notice = "\n".join([first[len(lead):].strip()] + after).strip()
         kept = "\n".join(lines[:cut_line] + ([lead] if lead else [])).rstrip()
+        if any(line.strip() for line in footer):
+            kept += "\n\n" + "\n".join(line for line in footer if line.strip())
         return Notice(notice, kept, concepts, m.hits(notice),
                       expected_fraction=_fraction(notice, concepts))
     if prose_line is None:

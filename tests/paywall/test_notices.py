@@ -203,3 +203,13 @@ def test_a_box_heading_above_its_notice_sentence_is_part_of_the_notice() -> None
     assert found is not None
     assert found.notice == "\n\n".join([heading, sentence, "Suscríbete"])
     assert found.text == "\n\n".join([PROSE, PROSE])
+
+
+def test_a_copyright_line_after_the_notice_stays_text() -> None:
+    from scraper.paywall.blocks import find_tail_notice
+
+    notice = "Dit is een plusartikel. Word abonnee om de rest van dit artikel te lezen."
+    footer = "Copyright © 2026 Media Group. All Rights Reserved"
+    found = find_tail_notice("\n\n".join([PROSE, PROSE, notice, footer]))
+    assert found is not None and found.notice == notice
+    assert found.text == "\n\n".join([PROSE, PROSE, footer])
