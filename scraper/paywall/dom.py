@@ -49,9 +49,21 @@ def hidden_self(node: LexborNode) -> bool:
 _CONTENT_WORDS = re.compile(r"article|content|entry|story|post-body|main", re.IGNORECASE)
 
 
+def _in_article(node: LexborNode) -> bool:
+    current = node.parent
+    depth = 0
+    while current is not None and depth < MAX_DEPTH and current.tag not in ("body", "html"):
+        if current.tag == "article":
+            return True
+        current = current.parent
+        depth += 1
+    return False
+
+
 def chrome_self(node: LexborNode) -> bool:
     if node.tag in _CHROME_TAGS:
-        return True
+        # An <article>'s own <header> holds its title and lede: part of the article.
+        return not (node.tag == "header" and _in_article(node))
     attrs = node.attributes
     role = attrs.get("role")
     if role and role.lower() in _CHROME_ROLES:

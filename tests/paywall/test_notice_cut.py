@@ -97,3 +97,19 @@ def test_chrome_named_layout_around_the_body_does_not_hide_a_notice() -> None:
     art = extract_article(html, "https://news.example/a/1")
     assert "for subscribers only" not in art.text
     assert art.paywall_notice and "for subscribers only" in art.paywall_notice
+
+
+def test_an_articles_own_header_is_not_page_chrome() -> None:
+    # An <article>'s <header> (title and lede) is part of the article: a wall notice placed right
+    # after a lede there is visible. The page's own <header> stays chrome.
+    from scraper.extract.document import parse_document
+    from scraper.paywall.dom import hidden_or_chrome
+
+    doc = parse_document(
+        "<html><body><header class='site'><p>Subscribe to the Courier today</p></header>"
+        f"<article><header><h1>Harbour plan</h1><p>{PROSE}</p><p>The rest of this article is "
+        f"reserved for subscribers.</p></header><p>{BIO}</p></article></body></html>")
+    notice = next(n for n in doc.css("p") if "reserved" in (n.text() or ""))
+    site = next(n for n in doc.css("p") if "Courier today" in (n.text() or ""))
+    assert hidden_or_chrome(notice, self_may_be_box=False) is None
+    assert hidden_or_chrome(site, self_may_be_box=False) == "chrome"
