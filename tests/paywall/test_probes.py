@@ -1,0 +1,58 @@
+"""Probe sets: wordings of notices and ordinary sentences written apart from the lexicon's own
+``cases`` (``tests/paywall/probes/<lang>.yaml``), so the vocabulary is checked on phrasings it
+was not written around: every probe notice reads as a notice, no ordinary probe does.
+
+``beyond_rule`` lists real notice shapes that no vocabulary entry can make
+:func:`reads_as_notice` accept without a change to its combination rule (for instance a product
+name plus a trial offer: "This article is part of Zeit Online Abo. Try it 4 weeks"); they are
+expected to fail until the rule changes, and the test says so when one starts to pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scraper.paywall.lexicon import matcher, reads_as_notice
+
+from .test_lexicon import CODES
+
+PROBES = Path(__file__).with_name("probes")
+MIN_PROBES = 20
+BEYOND = pytest.mark.xfail(strict=True, reason="needs a change of reads_as_notice's rule")
+
+
+def _load(code: str) -> dict:
+    return yaml.safe_load((PROBES / f"{code}.yaml").read_text(encoding="utf-8"))
+
+
+def _params() -> list:
+    params = []
+    for code in CODES:
+        data = _load(code)
+        for kind, key in (("notice", "notices"), ("ordinary", "ordinary")):
+            for i, text in enumerate(data[key], 1):
+                params.append(pytest.param(kind, text, id=f"{code}-{kind}-{i}"))
+        for i, text in enumerate(data.get("beyond_rule") or [], 1):
+            params.append(pytest.param("notice", text, id=f"{code}-beyond-rule-{i}", marks=BEYOND))
+    return params
+
+
+def test_every_language_has_a_probe_set() -> None:
+    assert sorted(p.stem for p in PROBES.glob("*.yaml")) == sorted(CODES)
+    for code in CODES:
+        data = _load(code)
+        assert {"notices", "ordinary"} <= set(data) <= {"notices", "ordinary", "beyond_rule"}, code
+        assert len(data["notices"]) >= MIN_PROBES, code
+        assert len(data["ordinary"]) >= MIN_PROBES, code
+        assert len(set(data["notices"])) == len(data["notices"]), code
+        assert len(set(data["ordinary"])) == len(data["ordinary"]), code
+
+
+@pytest.mark.parametrize(("kind", "text"), _params())
+def test_probe_reads_as_its_kind(kind: str, text: str) -> None:
+    found = matcher().concepts(text)
+    assert reads_as_notice(found) == (kind == "notice"), (
+        f"{kind} {text!r}: concepts {sorted(found)}, matched {matcher().hits(text)}"
+    )
