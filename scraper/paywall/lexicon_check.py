@@ -118,10 +118,10 @@ def timing(lexicon: Path, paragraphs: list[Paragraph], repeat: int = 5) -> tuple
 
 
 def probe_sets(directory: Path) -> Iterator[tuple[str, list[str], list[str]]]:
-    """(language, notices, ordinary) per probe file; ``beyond_rule`` notices count as notices."""
+    """(language, notices, ordinary) per probe file; ``beyond_vocabulary`` notices count as notices."""
     for path in sorted(directory.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        notices = list(data.get("notices") or []) + list(data.get("beyond_rule") or [])
+        notices = list(data.get("notices") or []) + list(data.get("beyond_vocabulary") or [])
         yield path.stem, notices, list(data.get("ordinary") or [])
 
 
