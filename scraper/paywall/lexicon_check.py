@@ -32,7 +32,13 @@ from pathlib import Path
 
 import yaml
 
-from scraper.paywall.lexicon import LEXICON_DIR, Matcher, build_matcher, load_languages, reads_as_notice
+from scraper.paywall.lexicon import (
+    LEXICON_DIR,
+    Matcher,
+    build_matcher,
+    load_languages,
+    reads_as_notice,
+)
 
 DEFAULT_CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
 DEFAULT_PROBES = Path(__file__).resolve().parents[2] / "tests" / "paywall" / "probes"
@@ -118,7 +124,7 @@ def timing(lexicon: Path, paragraphs: list[Paragraph], repeat: int = 5) -> tuple
 
 
 def probe_sets(directory: Path) -> Iterator[tuple[str, list[str], list[str]]]:
-    """(language, notices, ordinary) per probe file; ``beyond_vocabulary`` notices count as notices."""
+    """(language, notices, ordinary) per probe file; ``beyond_vocabulary`` notices count too."""
     for path in sorted(directory.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         notices = list(data.get("notices") or []) + list(data.get("beyond_vocabulary") or [])
@@ -141,7 +147,8 @@ def report_probes(m: Matcher, directory: Path, verbose: bool) -> None:
                 print(f"      MISSED {sorted(m.concepts(t))} {t}")
             for t in wrong:
                 print(f"      WRONG  {m.hits(t)} {t}")
-    print(f"  all: notices read {total_read}/{total_n}, ordinary wrongly read {total_wrong}/{total_o}")
+    print(f"  all: notices read {total_read}/{total_n}, "
+          f"ordinary wrongly read {total_wrong}/{total_o}")
 
 
 def report(label: str, lexicon: Path, args: argparse.Namespace,

@@ -10,6 +10,7 @@ are expected to fail, and the test says so when one starts to pass."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from .test_lexicon import CODES
 
 PROBES = Path(__file__).with_name("probes")
 MIN_PROBES = 20
+KEYS = {"notices", "ordinary", "beyond_vocabulary"}
 BEYOND = pytest.mark.xfail(strict=True, reason="needs a rule change or an ambiguous word")
 
 
@@ -44,7 +46,7 @@ def test_every_language_has_a_probe_set() -> None:
     assert sorted(p.stem for p in PROBES.glob("*.yaml")) == sorted(CODES)
     for code in CODES:
         data = _load(code)
-        assert {"notices", "ordinary"} <= set(data) <= {"notices", "ordinary", "beyond_vocabulary"}, code
+        assert {"notices", "ordinary"} <= set(data) <= KEYS, code
         assert len(data["notices"]) >= MIN_PROBES, code
         assert len(data["ordinary"]) >= MIN_PROBES, code
         assert len(set(data["notices"])) == len(data["notices"]), code
@@ -57,3 +59,25 @@ def test_probe_reads_as_its_kind(kind: str, text: str) -> None:
     assert reads_as_notice(found) == (kind == "notice"), (
         f"{kind} {text!r}: concepts {sorted(found)}, matched {matcher().hits(text)}"
     )
+
+
+def test_lexicon_check_reads_a_corpus_and_skips_without_one(tmp_path: Path, capsys) -> None:
+    from scraper.paywall.lexicon_check import main
+
+    assert main(["--corpora", str(tmp_path / "absent"), "--probes", str(PROBES)]) == 0
+    out = capsys.readouterr().out
+    assert "corpora: skipped" in out and "all: notices read" in out
+
+    corpus = tmp_path / "corpora" / "mini"
+    corpus.mkdir(parents=True)
+    record = {"id": "p1", "html_file": "html/p1.html.gz", "expected_text":
+              "Netflix gained 8 million subscribers.\n\n"
+              "The rest of this article is for subscribers only. Subscribe to continue reading."}
+    (corpus / "index.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    assert main(["--corpora", str(tmp_path / "corpora"), "--show", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "gold paragraphs: 1 of 2 read as notices" in out
+    assert "mini/p1" in out and "The rest of this article" in out
+
+    assert main(["--lexicon", str(tmp_path / "nowhere")]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
