@@ -1,7 +1,7 @@
 """Check the paywall vocabulary against real text and against the probe sets.
 
     python -m scraper.paywall.lexicon_check [--corpora PATH] [--lexicon DIR] [--baseline DIR]
-                                            [--html] [--probes DIR] [--show N]
+                                            [--html] [--probes [DIR]] [--show N] [-v]
 
 * **False hits.** Every gold text of ``../shared/corpora`` (``*/index.jsonl``, ``expected_text``:
   real article text, paragraphs joined by a blank line) is split into paragraphs; a paragraph
@@ -12,7 +12,8 @@
 * **Cost.** The time of ``Matcher.concepts()`` over those paragraphs, with a matcher built fresh
   (cold caches) and again with its memo cleared (warm token cache).
 * **Probes.** ``--probes`` reads ``tests/paywall/probes/<lang>.yaml`` (``notices``,
-  ``ordinary``) and prints, per language, the notices read and the ordinary sentences wrongly read.
+  ``ordinary``) and prints, per language, the notices read and the ordinary sentences wrongly
+  read; ``-v`` lists them.
 
 ``--baseline DIR`` (another lexicon folder, e.g. a ``git worktree`` of an older commit's
 ``scraper/paywall/lexicon``) prints the same figures for it first: before and after. Without the
