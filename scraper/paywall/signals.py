@@ -151,15 +151,18 @@ def rule_box(ev: Evidence) -> Iterable[Signal]:
 
 @signal("dom:box")
 def wall_boxes(ev: Evidence) -> Iterable[Signal]:
+    box = False
     for hit in ev.boxes:
         name = box_markup.box_name(hit.node)
-        if hit.kind == "vendor" and hit.vendor is not None:
-            yield Signal(f"dom:vendor:{hit.vendor.name}", name)
-        elif hit.kind == "generic":
+        if hit.kind in ("vendor", "generic") and not box:
+            # A wall element (a vendor's or a generic one) that speaks of access or an offer.
             concepts = matcher().concepts(hit.text)
             if not concepts.isdisjoint(_ACCESS | {"offer"}) and concepts.isdisjoint(
                     _NEGATIVE):
+                box = True
                 yield Signal("dom:paywall-box", name)
+        if hit.kind == "vendor" and hit.vendor is not None:
+            yield Signal(f"dom:vendor:{hit.vendor.name}", name)
         elif hit.kind == "reduced":
             yield Signal("css:reduced-paragraph", name)
         elif hit.kind == "slot":
