@@ -72,6 +72,7 @@ def haspart_signals(doc: Document, body_words: int) -> list[Signal]:
 
 
 _ELLIPSIS_END = re.compile(r"(?:\.{3}|…|\[…\]|\(…\)|\[\.\.\.\]|\(\.\.\.\))\s*[\"”»“']?\s*$")
+_LIST_ITEM = re.compile(r"\s*(?:[-–—•·*]|\d+[.)])\s")  # "- Related title…", "3. Title…"
 _TERMINAL_END = re.compile(r"[.!?…。！？»\"”“')\]:;»—–\-]\s*$|[\u3002\uff01\uff1f]\s*$")
 _ARTICLE_TYPES = frozenset(
     {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle",
@@ -149,9 +150,15 @@ def ending_signals(text: str) -> list[Signal]:
     # The body's last prose paragraph: short closing lines (a byline, "Write to ...", list items
     # of related links) after it are skipped, at most 12 of them.
     last = None
-    for para in reversed(paragraphs[-13:]):
+    tail = paragraphs[-13:]
+    for index in range(len(tail) - 1, -1, -1):
+        para = tail[index]
         if len(para.split()) >= 12 or len(_CJK.findall(para)) >= 15:
             last = para
+            break
+        if len(para.split()) >= 8 and _ELLIPSIS_END.search(para) and not _LIST_ITEM.match(para) \
+                and index > 0 and len(tail[index - 1].split()) >= 12:
+            last = para  # a paragraph cut short, right after the body's prose
             break
     if last is None:
         return []

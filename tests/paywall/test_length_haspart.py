@@ -89,6 +89,10 @@ def test_not_near_description(article_text: str, article_html: str) -> None:
         (PROSE, None),
         (PROSE[:-1] + " »", None),
         ("Photo: AP", None),  # too short to be prose
+        # a short paragraph cut mid-sentence right after the body's prose
+        ("Our sources say she told the police it was taken from…", "ending:ellipsis"),
+        ("- Why the council voted to close the library on…", None),  # a related link's title
+        ("Read more…", None),
     ],
 )
 def test_endings(last: str, name: str | None) -> None:
