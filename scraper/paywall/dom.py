@@ -253,8 +253,10 @@ def prose_places(doc: Document, current: LexborNode | None) -> list[BodyPlace]:
     """Where the page's prose stops, whatever the extractor took: the last paragraph (8+
     words) of each of the ``PROSE_PLACES`` visible elements whose ``<p>`` children hold the most
     words, and more words than the element holding ``current`` (the body's anchor as found
-    from the extracted text). An extractor may take a slideshow caption or a comment for the
-    body of a short teaser; a wall is placed where the publisher's own paragraphs stop."""
+    from the extracted text); before them, the last paragraph of the publisher's declared body
+    (``[itemprop=articleBody]``, or the page's only ``<article>``). An extractor may take a
+    slideshow caption, a cookie note or a comment for the body of a short teaser; a wall is
+    placed where the publisher's own paragraphs stop."""
     body = doc.tree.body
     if body is None:
         return []
@@ -271,6 +273,15 @@ def prose_places(doc: Document, current: LexborNode | None) -> list[BodyPlace]:
         entry[0] += words if words >= 8 else len(_CJK.findall(text)) // 2
         entry[1] = para
     places = []
+    # The publisher's own mark of its body first, whatever its size: the last paragraph of
+    # [itemprop=articleBody] (or of the page's only <article>).
+    declared = body.css("[itemprop=articleBody]") or body.css("article")
+    if len(declared) == 1:
+        paras = [p for p in declared[0].css("p") if (p.text(deep=True) or "").strip()]
+        if paras and hidden_or_chrome(paras[-1]) is None and (
+                current is None or paras[-1].mem_id != current.mem_id):
+            chain = tuple(_ancestor_ids(paras[-1]))
+            places.append(BodyPlace(paras[-1], chain, frozenset(chain), _region(paras[-1])))
     here = current.parent if current is not None else None
     floor = totals[here.mem_id][0] if here is not None and here.mem_id in totals else 0
     for words, anchor, parent in sorted(totals.values(), key=lambda e: -e[0])[:PROSE_PLACES]:

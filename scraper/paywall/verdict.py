@@ -54,6 +54,7 @@ from scraper.paywall.dom import (
     placed_after_body,
     prose_places,
     region_of,
+    shown_text,
 )
 from scraper.paywall.hidden import (
     HiddenBody,
@@ -184,7 +185,10 @@ def assess(
             for other in others:
                 if place is not None and other.anchor.mem_id == place.anchor.mem_id:
                     continue
-                other_blocks = notice_blocks.after_blocks(following_blocks(other))
+                own = notice_blocks.read_block(other.anchor, " ".join(shown_text(other.anchor).split()))
+                # The paragraph itself may be the notice (a sentence after the teaser's last one).
+                other_blocks = [own] if own.reads_as_notice and own.words >= 5 else \
+                    notice_blocks.after_blocks(following_blocks(other))
                 if any(b.reads_as_notice for b in other_blocks):
                     place, blocks, boxes = other, other_blocks, []
                     break

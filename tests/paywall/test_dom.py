@@ -176,3 +176,16 @@ def test_block_text_leaves_out_scripts() -> None:
     node = page("<div id='b'>Read later <script>let c = `only for registered users`;</script>"
                 "<style>.x{}</style>saved</div>").tree.css_first("#b")
     assert " ".join(shown_text(node).split()) == "Read later saved"
+
+
+def test_notice_as_the_last_paragraph_of_the_declared_body() -> None:
+    # The extractor took a cookie note for the body; the publisher's declared body holds a
+    # one-paragraph teaser and the notice as its last paragraph.
+    cookie = ("We use cookies on our website. Some are essential for it to work, others help us "
+              "improve this site and your experience of it.")
+    doc = page(f"<main><div itemprop='articleBody'><p>{PROSE}</p><p>Unlock this article: your "
+               f"first month for 1 €.</p></div></main><footer>© Courier</footer>"
+               f"<div class='cookies'><p>{cookie}</p></div>")
+    verdict, _ = judge(doc, cookie)
+    assert verdict.access in ("truncated", "locked")
+    assert verdict.notice == "Unlock this article: your first month for 1 €."
