@@ -259,6 +259,24 @@ def leave_one_site_out(synthetic: list[Example], real: list[Example], folds: int
             "fpr": round(fp / (fp + tn), 4) if fp + tn else 0.0}
 
 
+def weights_table(data: dict) -> str:  # type: ignore[type-arg]
+    """The README's table of the shipped weights (``--table``), and its closing line."""
+    fixed = set(data.get("fixed", ()))
+    prior = data.get("prior", {})
+    rows = ["| feature | weight (log-odds) | prior |", "|---|---|---|"]
+    for name, value in sorted(data["weights"].items(), key=lambda kv: (-kv[1], kv[0])):
+        rows.append(f"| `{name}` | {value:+.2f} | "
+                    + ("fixed" if name in fixed else f"{prior.get(name, 0.0):+.1f}") + " |")
+    examples = data.get("examples", {})
+    rows.append("")
+    rows.append(f"Bias {data['bias']:.2f} (fitted {data['fitted_bias']:.2f}, shifted by the chosen "
+                f"threshold {data['fitted_threshold']:.3f} so that walled means p >= 0.5). Fitted "
+                f"on {examples.get('synthetic')} development variants and {examples.get('real')} "
+                f"real pages ({examples.get('walled')} walled), false alarms on the development "
+                f"negatives at most {data.get('max_fpr', MAX_FPR):.1%}.")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     from scraper.evaluate import DEFAULT_CORPORA
 
@@ -268,10 +286,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-pages", type=int, default=0, help="pages per corpus for the variants (0: default)")
     parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
     parser.add_argument("--check", action="store_true", help="leave-one-site-out figures; write nothing")
+    parser.add_argument("--table", action="store_true",
+                        help="print the shipped weights as the README's markdown table; fit nothing")
     parser.add_argument("--examples", type=Path, default=None,
                         help="keep the extracted features in this JSONL file and reuse them when "
                              "it exists (refit without extracting again)")
     args = parser.parse_args(argv)
+    if args.table:
+        print(weights_table(json.loads(args.out.read_text(encoding="utf-8"))))
+        return 0
     if args.examples is not None and args.examples.is_file():
         loaded = [Example(d["id"], d["site"], d["origin"], d["kind"], frozenset(d["features"]) - EXCLUDED,
                           d["walled"]) for d in map(json.loads, args.examples.read_text().splitlines())]

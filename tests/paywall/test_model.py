@@ -89,3 +89,16 @@ def test_fit_learns_signs_and_is_deterministic() -> None:
     negatives = [e for e in examples if not e.walled]
     assert all(probability(bias, weights, e.features) < threshold for e in negatives)
     assert probability(bias, weights, {"notice:meaning"}) >= threshold
+
+
+def test_readme_shows_the_shipped_weights() -> None:
+    # The README's weights table is what `python -m scraper.paywall.train --table` prints.
+    import json
+    from pathlib import Path
+
+    from scraper.paywall.model import WEIGHTS_FILE
+    from scraper.paywall.train import weights_table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = weights_table(json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")))
+    assert table in readme, "README weights table is stale: paste `python -m scraper.paywall.train --table`"
