@@ -240,25 +240,25 @@ class Matcher:
     narrow_infixes: tuple[Entry, ...] = ()  # the infixes written without a wide letter
     narrow_substrings: tuple[tuple[str, str], ...] = ()  # the same for substrings
     # Derived from the fields above (``__post_init__``), the scan's working data:
-    # first word -> exact entries, stem -> stem entries, as plans; a regex finding any infix's
-    # first word (a token without one starts no infix)
+    # first word -> exact entries, stem -> stem entries, first two words -> pair entries, as
+    # plans; a regex finding any infix's first word (a token without one starts no infix)
     _exact_plans: dict[str, tuple[_Plan, ...]] = field(init=False, compare=False, repr=False)
     _stem_plans: dict[str, tuple[_Plan, ...]] = field(init=False, compare=False, repr=False)
+    _pair_plans: dict[tuple[str, str], tuple[_Plan, ...]] = field(
+        init=False, compare=False, repr=False)
     _infix_words: re.Pattern[str] = field(init=False, compare=False, repr=False)
     # token -> (exact and stem plans, infix plans) it starts (only tokens that start some)
     _cache: dict[str, tuple[tuple[_Plan, ...], tuple[_Plan, ...]]] = field(
         default_factory=dict, compare=False, repr=False)
-    # tokens that start no entry and no pair
+    # tokens that start no exact, stem or infix entry
     _cold: set[str] = field(default_factory=set, compare=False, repr=False)
-    # (first, second word) -> the pair entries, as plans
-    _pair_plans: dict[tuple[str, str], tuple[_Plan, ...]] = field(
-        default_factory=dict, compare=False, repr=False)
     _memo: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         derived = {
             "_exact_plans": {k: tuple(_plan(e, 1) for e in v) for k, v in self.exact.items()},
             "_stem_plans": {k: tuple(_plan(e, 1) for e in v) for k, v in self.stems.items()},
+            "_pair_plans": {k: tuple(_plan(e, 2) for e in v) for k, v in self.pairs.items() if v},
             "_infix_words": _literals({e.words[0] for e in self.infixes}),
         }
         for name, value in derived.items():
@@ -280,27 +280,17 @@ class Matcher:
             infix = tuple(_plan(e, 1) for e in self.infixes if _first_word_matches(tok, e))
         return tuple(out), infix
 
-    def _paired(self, first: str, second: str) -> tuple[_Plan, ...]:
-        key = (first, second)
-        found = self._pair_plans.get(key)
-        if found is None:
-            found = tuple(_plan(e, 2) for e in self.pairs.get(key, ()))
-            if len(self._pair_plans) < 100_000:
-                self._pair_plans[key] = found
-        return found
-
     def _hot(self, distinct: set[str]) -> dict[str, tuple[tuple[_Plan, ...], tuple[_Plan, ...]]]:
         """token -> (exact and stem plans, infix plans), for the tokens of ``distinct`` that
-        start an entry or a pair (both may be empty for a pair's first word)."""
+        start such an entry."""
         cache = self._cache
         cold = self._cold
-        pair_firsts = self.pair_firsts
         out: dict[str, tuple[tuple[_Plan, ...], tuple[_Plan, ...]]] = {}
         for tok in distinct - cold:
             plans = cache.get(tok)
             if plans is None:
                 plans = self._candidates(tok)
-                if not plans[0] and not plans[1] and tok not in pair_firsts:
+                if not plans[0] and not plans[1]:
                     if len(cold) < 200_000:
                         cold.add(tok)
                     continue
@@ -321,17 +311,21 @@ class Matcher:
         # must be found inside a token. So infixes are only tried where their first word is.)
         wide = _has_wide(lowered)
         hot = self._hot(set(toks))
+        # The pairs of the text's adjacent tokens that start a phrase ("the rest"): few or none.
+        pair_plans = self._pair_plans
+        pairs = pair_plans.keys() & zip(toks, toks[1:])
+        if pairs:
+            starts = {first for first, _ in pairs}
+            hot = {**{tok: ((), ()) for tok in starts}, **hot}
         if hot:
             size_toks = len(toks)
-            pair_firsts = self.pair_firsts
+            empty: tuple[_Plan, ...] = ()
             for i in [i for i, tok in enumerate(toks) if tok in hot]:
                 tok = toks[i]
                 plans, infix = hot[tok]
-                groups = [plans]
-                if tok in pair_firsts and i + 1 < size_toks:
-                    groups.append(self._paired(tok, toks[i + 1]))
-                groups.append(infix)
-                for group in groups:
+                paired = pair_plans.get((tok, toks[i + 1]), empty) if pairs and i + 1 < size_toks \
+                    else empty
+                for group in (plans, paired, infix):
                     for concept, size, words, start, tail in group:
                         if concept in found:
                             continue
