@@ -42,8 +42,9 @@ def record(page: CorpusPage) -> dict[str, Any]:
     }
 
 
-def take(root: Path = CORPORA) -> list[dict[str, Any]]:
-    return [record(page) for page in corpus_pages(root=root)]
+def take(root: Path | None = None) -> list[dict[str, Any]]:
+    """One record per page of every corpus under ``root`` (default: ``CORPORA``)."""
+    return [record(page) for page in corpus_pages(root=root or CORPORA)]
 
 
 def compare(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[str]:
