@@ -222,7 +222,8 @@ def _candidates(region: LexborNode, selector: str) -> list[LexborNode]:
     return found
 
 
-def _inside_asked(region: LexborNode, regions: dict[int, list[LexborNode]]) -> list[LexborNode] | None:
+def _inside_asked(region: LexborNode, regions: dict[int, list[LexborNode]]
+                  ) -> list[LexborNode] | None:
     """The matches in ``region`` taken from a region already asked that encloses it, if any."""
     if not regions:
         return None

@@ -221,11 +221,12 @@ class Matcher:
     word, or a stem it begins with) are compared word by word. Languages without spaces
     (``boundary: none``) are matched as plain substrings of the lower-cased text.
 
-    Speed: what a token can start (its exact and stem entries) is worked out once per distinct
-    token and kept; a token that starts nothing is remembered as cold, so most of a text's
-    tokens are dismissed by one set difference. Infix entries are only tried at the tokens their
-    first word matches. The result is the same as trying every candidate at every token in
-    order (exact and stem entries, then pairs, then infixes): the first match of each concept.
+    Speed: what a token can start (its exact, stem and infix entries) is worked out once per
+    distinct token and kept; a token that starts nothing is remembered as cold, so most of a
+    text's tokens are dismissed by one set difference. Phrases indexed by their first two words
+    are looked up only at the text's adjacent token pairs that start one (a set intersection).
+    The result is the same as trying every candidate at every token in order (exact and stem
+    entries, then phrases, then infixes): the first match of each concept.
     """
 
     exact: dict[str, tuple[Entry, ...]]  # first word -> entries
@@ -339,7 +340,8 @@ class Matcher:
                             if k < last:
                                 continue
                             token = toks[i + last]
-                            if not (token.startswith(words[last]) if tail else token == words[last]):
+                            word = words[last]
+                            if not (token.startswith(word) if tail else token == word):
                                 continue
                         found[concept] = " ".join(toks[i:i + size])
         substrings = self.substrings if wide else self.narrow_substrings

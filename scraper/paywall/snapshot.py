@@ -64,10 +64,12 @@ def compare(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scraper.paywall.snapshot", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m scraper.paywall.snapshot",
+                                     description=__doc__.split("\n")[0])
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--out", type=Path, help="write the snapshot (JSON lines) to this file")
-    group.add_argument("--compare", type=Path, help="compare the current behaviour with this snapshot")
+    group.add_argument("--compare", type=Path,
+                       help="compare the current behaviour with this snapshot")
     args = parser.parse_args(argv)
     if not CORPORA.is_dir():
         print(f"skipped: corpora not found at {CORPORA} (set SCRAPER_CORPORA)", file=sys.stderr)
