@@ -384,6 +384,19 @@ def near_end_notice(region: LexborNode, first_paragraph: str, visible: Callable[
     sentence about subscribers in the middle of an article is prose). Returns its enclosing box
     (the largest ancestor still short enough to be one) as a block."""
     m = matcher()
+    shorts = []
+    for node in region.css(_SHORT_TAGS)[:400]:
+        text = " ".join((node.text(deep=True) or "").split())
+        if not text or len(text) > NEAR_END_CHARS or len(text) < 12:
+            continue
+        shorts.append((node, text))
+    # Only an element whose text reads as a notice is ever returned: when none of them does,
+    # the answer is None, and the region's whole text (the costly part) is not needed. (At
+    # most twice NEAR_END_READ texts are screened, so a region full of short elements costs no
+    # more lexicon reading than the walk below would: a bound on work, not on the answer.)
+    if len(shorts) <= 2 * NEAR_END_READ and not any(
+            reads_as_notice(m.concepts(text)) for _, text in shorts):
+        return None
     region_text = " ".join((region.text(deep=True, separator=" ") or "").split())
     start = region_text.find(" ".join(first_paragraph.split())[:40]) if first_paragraph else 0
     if start < 0:
@@ -391,10 +404,7 @@ def near_end_notice(region: LexborNode, first_paragraph: str, visible: Callable[
     closing = " ".join(last_paragraph.split())[-40:]
     end = region_text.rfind(closing) + len(closing) if closing else -1
     read = 0
-    for node in region.css(_SHORT_TAGS)[:400]:
-        text = " ".join((node.text(deep=True) or "").split())
-        if not text or len(text) > NEAR_END_CHARS or len(text) < 12:
-            continue
+    for node, text in shorts:
         # After the body's first paragraph (a plain substring search, before any reading);
         # at most NEAR_END_READ such elements are read.
         if region_text.find(text[:40], start + 1) < 0:

@@ -7,6 +7,7 @@ validated on load); this module finds those elements in or right after the body.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -148,10 +149,7 @@ def find_boxes(place: BodyPlace | None, body_words: int) -> list[BoxHit]:
     if place is None:
         return []
     m = markup()
-    try:
-        found = place.region.css(m.candidates)
-    except Exception:
-        found = []
+    found = _candidates(place.region, m.candidates)
     out: list[BoxHit] = []
     done: set[str] = set()
     seen = 0
@@ -184,6 +182,64 @@ def find_boxes(place: BodyPlace | None, body_words: int) -> list[BoxHit]:
         elif why == "label" and "slot" not in done:
             out.append(BoxHit("slot", node, text, vendor))
             done.add("slot")
+    return out
+
+
+# The candidate query walks the whole region once per test of the selector (~0.4 ms a region);
+# a page's verdict asks it of the same region, or of one inside it, two or three times (the body
+# found from its last paragraph, then from the one before). The answers for the page last asked
+# about are kept, by region: a parsed page is never changed (extract/body.py works on a copy).
+_MAX_REGIONS = 8
+_asked = threading.local()  # per thread: tree, selector, regions (mem_id -> matches)
+# A list of compound selectors of tag names and attribute tests: whether an element matches
+# depends on that element only, so the matches in a region are those of any enclosing region
+# that lie inside it.
+_COMPOUNDS = re.compile(r"\s*(?:[A-Za-z][\w-]*)?(?:\[[^\[\]]+\])*\s*")
+
+
+@lru_cache(maxsize=16)
+def _self_contained(selector: str) -> bool:
+    return all(part.strip() and _COMPOUNDS.fullmatch(part) for part in selector.split(","))
+
+
+def _candidates(region: LexborNode, selector: str) -> list[LexborNode]:
+    """``region.css(selector)`` (no elements for a selector lexbor refuses), remembered."""
+    tree = region.parser
+    if getattr(_asked, "tree", None) is not tree or _asked.selector != selector:
+        _asked.tree, _asked.selector, _asked.regions = tree, selector, {}
+    regions: dict[int, list[LexborNode]] = _asked.regions
+    found = regions.get(region.mem_id)
+    if found is not None:
+        return found
+    found = _inside_asked(region, regions) if _self_contained(selector) else None
+    if found is None:
+        try:
+            found = region.css(selector)
+        except Exception:
+            found = []
+    if len(regions) < _MAX_REGIONS:
+        regions[region.mem_id] = found
+    return found
+
+
+def _inside_asked(region: LexborNode, regions: dict[int, list[LexborNode]]
+                  ) -> list[LexborNode] | None:
+    """The matches in ``region`` taken from a region already asked that encloses it, if any."""
+    if not regions:
+        return None
+    outer = region.parent
+    while outer is not None and outer.mem_id not in regions:
+        outer = outer.parent
+    if outer is None:
+        return None
+    inner_id, outer_id = region.mem_id, outer.mem_id
+    out = []
+    for node in regions[outer_id]:
+        current: LexborNode | None = node
+        while current is not None and current.mem_id not in (inner_id, outer_id):
+            current = current.parent
+        if current is not None and current.mem_id == inner_id:
+            out.append(node)
     return out
 
 

@@ -7,6 +7,7 @@ hidden?") is answered here, with CSS selectors run by lexbor and bounded Python 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +61,28 @@ def _in_article(node: LexborNode) -> bool:
     return False
 
 
+# chrome_self answers for the same ancestors again and again (every candidate's walk up to
+# <body>); its answers for the page last asked about are kept by element (a parsed page is never
+# changed: extract/body.py works on a copy). Per thread, for the one tree only.
+_chrome_seen = threading.local()
+_CHROME_SEEN_MAX = 50_000
+
+
 def chrome_self(node: LexborNode) -> bool:
+    tree = node.parser
+    if getattr(_chrome_seen, "tree", None) is not tree:
+        _chrome_seen.tree, _chrome_seen.answers = tree, {}
+    answers: dict[int, bool] = _chrome_seen.answers
+    key = node.mem_id
+    answer = answers.get(key)
+    if answer is None:
+        answer = _chrome_self(node)
+        if len(answers) < _CHROME_SEEN_MAX:
+            answers[key] = answer
+    return answer
+
+
+def _chrome_self(node: LexborNode) -> bool:
     if node.tag in _CHROME_TAGS:
         # An <article>'s own <header> holds its title and lede: part of the article.
         return not (node.tag == "header" and _in_article(node))

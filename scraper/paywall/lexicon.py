@@ -195,6 +195,24 @@ def _has_wide(text: str) -> bool:
     return _WIDE.search(text) is not None
 
 
+# An entry as the scan compares it: the first word (the first two for ``pairs``) is known to
+# match where the entry is looked up, so only the words from ``start`` on are compared.
+# (concept, size, words, start, tail): the last word may be followed by letters when ``tail``.
+_Plan = tuple[str, int, tuple[str, ...], int, bool]
+
+
+def _plan(e: Entry, start: int) -> _Plan:
+    return (e.concept, len(e.words), e.words, start, e.tail)
+
+
+def _first_word_matches(token: str, e: Entry) -> bool:
+    """The first word of a head-wildcard entry (an infix) against ``token``."""
+    word = e.words[0]
+    if e.tail and len(e.words) == 1:
+        return word in token
+    return token.endswith(word)
+
+
 @dataclass(frozen=True)
 class Matcher:
     """Every language's entries at once, indexed by their first word.
@@ -202,6 +220,13 @@ class Matcher:
     A text is cut into tokens once; at each token the entries that can start there (same first
     word, or a stem it begins with) are compared word by word. Languages without spaces
     (``boundary: none``) are matched as plain substrings of the lower-cased text.
+
+    Speed: what a token can start (its exact, stem and infix entries) is worked out once per
+    distinct token and kept; a token that starts nothing is remembered as cold, so most of a
+    text's tokens are dismissed by one set difference. Phrases indexed by their first two words
+    are looked up only at the text's adjacent token pairs that start one (a set intersection).
+    The result is the same as trying every candidate at every token in order (exact and stem
+    entries, then phrases, then infixes): the first match of each concept.
     """
 
     exact: dict[str, tuple[Entry, ...]]  # first word -> entries
@@ -215,36 +240,65 @@ class Matcher:
 
     narrow_infixes: tuple[Entry, ...] = ()  # the infixes written without a wide letter
     narrow_substrings: tuple[tuple[str, str], ...] = ()  # the same for substrings
-    _cache: dict[str, tuple[Entry, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # Derived from the fields above (``__post_init__``), the scan's working data:
+    # first word -> exact entries, stem -> stem entries, first two words -> pair entries, as
+    # plans; a regex finding any infix's first word (a token without one starts no infix)
+    _exact_plans: dict[str, tuple[_Plan, ...]] = field(init=False, compare=False, repr=False)
+    _stem_plans: dict[str, tuple[_Plan, ...]] = field(init=False, compare=False, repr=False)
+    _pair_plans: dict[tuple[str, str], tuple[_Plan, ...]] = field(
+        init=False, compare=False, repr=False)
+    _infix_words: re.Pattern[str] = field(init=False, compare=False, repr=False)
+    # token -> (exact and stem plans, infix plans) it starts (only tokens that start some)
+    _cache: dict[str, tuple[tuple[_Plan, ...], tuple[_Plan, ...]]] = field(
+        default_factory=dict, compare=False, repr=False)
+    # tokens that start no exact, stem or infix entry
+    _cold: set[str] = field(default_factory=set, compare=False, repr=False)
     _memo: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
-    def _candidates(self, tok: str) -> tuple[Entry, ...]:
-        """Entries whose first word is ``tok`` or a stem of it."""
-        out = list(self.exact.get(tok, ()))
+    def __post_init__(self) -> None:
+        derived = {
+            "_exact_plans": {k: tuple(_plan(e, 1) for e in v) for k, v in self.exact.items()},
+            "_stem_plans": {k: tuple(_plan(e, 1) for e in v) for k, v in self.stems.items()},
+            "_pair_plans": {k: tuple(_plan(e, 2) for e in v) for k, v in self.pairs.items() if v},
+            "_infix_words": _literals({e.words[0] for e in self.infixes}),
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
+
+    def _candidates(self, tok: str) -> tuple[tuple[_Plan, ...], tuple[_Plan, ...]]:
+        """The entries ``tok`` can start: those whose first word is ``tok`` or a stem of it, and
+        the infixes whose first word ends it (or is in it); each with its first word matched."""
+        out = list(self._exact_plans.get(tok, ()))
+        stem_plans = self._stem_plans
         for n in self.stem_lengths:
             if n > len(tok):
                 break
-            out.extend(self.stems.get(tok[:n], ()))
-        return tuple(out)
+            found = stem_plans.get(tok[:n])
+            if found:
+                out.extend(found)
+        infix: tuple[_Plan, ...] = ()
+        if self._infix_words.search(tok) is not None:
+            infix = tuple(_plan(e, 1) for e in self.infixes if _first_word_matches(tok, e))
+        return tuple(out), infix
 
-    def _word_matches(self, token: str, word: str, head: bool, tail: bool) -> bool:
-        if head and tail:
-            return word in token
-        if head:
-            return token.endswith(word)
-        if tail:
-            return token.startswith(word)
-        return token == word
-
-    def _entry_at(self, toks: list[str], i: int, e: Entry) -> bool:
-        n = len(e.words)
-        if i + n > len(toks):
-            return False
-        last = n - 1
-        for k, word in enumerate(e.words):
-            if not self._word_matches(toks[i + k], word, e.head and k == 0, e.tail and k == last):
-                return False
-        return True
+    def _hot(self, distinct: set[str]) -> dict[str, tuple[tuple[_Plan, ...], tuple[_Plan, ...]]]:
+        """token -> (exact and stem plans, infix plans), for the tokens of ``distinct`` that
+        start such an entry."""
+        cache = self._cache
+        cold = self._cold
+        out: dict[str, tuple[tuple[_Plan, ...], tuple[_Plan, ...]]] = {}
+        for tok in distinct - cold:
+            plans = cache.get(tok)
+            if plans is None:
+                plans = self._candidates(tok)
+                if not plans[0] and not plans[1]:
+                    if len(cold) < 200_000:
+                        cold.add(tok)
+                    continue
+                if len(cache) < 100_000:
+                    cache[tok] = plans
+            out[tok] = plans
+        return out
 
     def _scan(self, text: str) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -254,31 +308,42 @@ class Matcher:
         lowered = " ".join(toks)
         # Most entries of scripts from Hebrew on (Arabic, Devanagari, CJK, Hangul) need no
         # look unless the text holds a letter of them: one scan of the text, not hundreds.
+        # (An entry with a wide letter never matches a text without one: each of its words
+        # must be found inside a token. So infixes are only tried where their first word is.)
         wide = _has_wide(lowered)
-        # Infix entries are few and rare in a text: keep those whose first word occurs at all.
-        infixes = [e for e in (self.infixes if wide else self.narrow_infixes)
-                   if e.words[0] in lowered]
-        cache = self._cache
-        pair_firsts = self.pair_firsts
-        for i, tok in enumerate(toks):
-            candidates = cache.get(tok)
-            if candidates is None:
-                candidates = self._candidates(tok)
-                if len(cache) < 100_000:
-                    cache[tok] = candidates
-            if tok in pair_firsts and i + 1 < len(toks):
-                paired = self.pairs.get((tok, toks[i + 1]))
-                if paired:
-                    candidates = candidates + paired
-            if infixes:
-                candidates = candidates + tuple(infixes)
-            if not candidates:
-                continue
-            for e in candidates:
-                if e.concept in found:
-                    continue
-                if self._entry_at(toks, i, e):
-                    found[e.concept] = " ".join(toks[i:i + len(e.words)])
+        hot = self._hot(set(toks))
+        # The pairs of the text's adjacent tokens that start a phrase ("the rest"): few or none.
+        pair_plans = self._pair_plans
+        pairs = pair_plans.keys() & zip(toks, toks[1:])
+        if pairs:
+            starts = {first for first, _ in pairs}
+            hot = {**{tok: ((), ()) for tok in starts}, **hot}
+        if hot:
+            size_toks = len(toks)
+            empty: tuple[_Plan, ...] = ()
+            for i in [i for i, tok in enumerate(toks) if tok in hot]:
+                tok = toks[i]
+                plans, infix = hot[tok]
+                paired = pair_plans.get((tok, toks[i + 1]), empty) if pairs and i + 1 < size_toks \
+                    else empty
+                for group in (plans, paired, infix):
+                    for concept, size, words, start, tail in group:
+                        if concept in found:
+                            continue
+                        if size > start:
+                            if i + size > size_toks:
+                                continue
+                            last = size - 1
+                            k = start
+                            while k < last and toks[i + k] == words[k]:
+                                k += 1
+                            if k < last:
+                                continue
+                            token = toks[i + last]
+                            word = words[last]
+                            if not (token.startswith(word) if tail else token == word):
+                                continue
+                        found[concept] = " ".join(toks[i:i + size])
         substrings = self.substrings if wide else self.narrow_substrings
         if substrings:
             lowered = unicodedata.normalize("NFC", text).lower()
@@ -338,7 +403,9 @@ def build_matcher(languages: tuple[Language, ...]) -> Matcher:
                     exact.setdefault(e.words[0], []).append(e)
     words = sorted({w.lower() for lang in languages for w in lang.url_words}, key=len, reverse=True)
     # A URL word is a whole path or query segment token: /abo, /abonnement/, ?offer=, sub.example
-    url = r"(?:^|[/._?=&-])(?:" + "|".join(re.escape(w) for w in words) + r")(?:$|[/._?=&#-])"
+    # (the words as a trie, "abo(?:nnement)?": the same strings as "abonnement|abo", found
+    # without trying each word at each position of a URL)
+    url = r"(?:^|[/._?=&-])(?:" + _trie(words) + r")(?:$|[/._?=&#-])"
     return Matcher(
         exact={k: tuple(v) for k, v in exact.items()},
         pairs={k: tuple(v) for k, v in pairs.items()},
@@ -351,6 +418,34 @@ def build_matcher(languages: tuple[Language, ...]) -> Matcher:
         substrings=tuple(sorted(substrings)),
         url_regex=re.compile(url if words else r"(?!)", re.IGNORECASE),
     )
+
+
+def _trie(words: list[str]) -> str:
+    """A regex alternation of ``words`` with common prefixes factored out: it matches exactly
+    the strings that ``"|".join(words)`` matches."""
+    root: dict[str, dict] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        alternatives = [re.escape(ch) + emit(node[ch]) for ch in sorted(k for k in node if k)]
+        if not alternatives:
+            return ""
+        if len(alternatives) == 1 and "" not in node:
+            return alternatives[0]
+        group = "(?:" + "|".join(alternatives) + ")"
+        return group + "?" if "" in node else group
+
+    return emit(root)
+
+
+def _literals(words: set[str]) -> re.Pattern[str]:
+    """A regex that finds any of ``words`` (longest first), or never matches without words."""
+    ordered = sorted(words, key=lambda w: (-len(w), w))
+    return re.compile("|".join(re.escape(w) for w in ordered) if ordered else r"(?!)")
 
 
 @lru_cache(maxsize=1)

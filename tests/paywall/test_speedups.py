@@ -1,0 +1,137 @@
+"""The paywall stage's speed-ups give the answers of the plain computations they replace.
+
+The lexicon scan is checked against a reference written the simple way (every candidate entry
+tried at every token, in the matcher's order); the box candidates against ``region.css``;
+``chrome_self``'s remembered answers against a fresh computation on another page.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from scraper.paywall import boxes, dom
+from scraper.paywall.lexicon import Entry, _has_wide, load_languages, matcher, tokens
+
+
+def _word_matches(token: str, word: str, head: bool, tail: bool) -> bool:
+    if head and tail:
+        return word in token
+    if head:
+        return token.endswith(word)
+    if tail:
+        return token.startswith(word)
+    return token == word
+
+
+def _reference_hits(text: str) -> list[tuple[str, str]]:
+    """concept -> first matching words, trying every candidate at every token in order: the
+    exact and stem entries of the token, the phrases of the token and the next, the infixes."""
+    m = matcher()
+    found: dict[str, str] = {}
+    toks = tokens(text)
+    lowered = " ".join(toks)
+    wide = _has_wide(lowered)
+    infixes = [e for e in (m.infixes if wide else m.narrow_infixes) if e.words[0] in lowered]
+    for i, tok in enumerate(toks):
+        candidates: list[Entry] = list(m.exact.get(tok, ()))
+        for n in m.stem_lengths:
+            if n <= len(tok):
+                candidates += m.stems.get(tok[:n], ())
+        if i + 1 < len(toks):
+            candidates += m.pairs.get((tok, toks[i + 1]), ())
+        for e in candidates + infixes:
+            size = len(e.words)
+            if e.concept in found or i + size > len(toks):
+                continue
+            if all(_word_matches(toks[i + k], w, e.head and k == 0, e.tail and k == size - 1)
+                   for k, w in enumerate(e.words)):
+                found[e.concept] = " ".join(toks[i:i + size])
+    substrings = m.substrings if wide else m.narrow_substrings
+    flat = unicodedata.normalize("NFC", text).lower()
+    for concept, sub in substrings:
+        if concept not in found and sub in flat:
+            found[concept] = sub
+    return list(found.items())
+
+
+def _texts() -> list[str]:
+    out = []
+    for lang in load_languages():
+        out += list(lang.notices) + list(lang.ordinary)
+        entries = [e.strip("*") for es in lang.concepts.values() for e in es]
+        out.append(" ".join(entries))
+        out.append(" - ".join("x" + e + "s" for e in entries))  # infix and stem positions
+    rnd = random.Random(7)
+    words = " ".join(out).split() + ["-", "abo", "€", "$", "plus", "the", "rest", "of"]
+    out += [" ".join(rnd.choice(words) for _ in range(rnd.randint(1, 25))) for _ in range(3000)]
+    return out
+
+
+def test_lexicon_scan_matches_the_reference() -> None:
+    m = matcher()
+    for text in _texts():
+        assert list(m._scan(text).items()) == _reference_hits(text), text
+        assert list(m._scan(text).items()) == _reference_hits(text), text  # with warm caches
+
+
+def test_lexicon_hits_keep_the_first_match_of_each_concept() -> None:
+    hits = matcher().hits(
+        "Il vous reste 57% de cet article à lire. La suite est réservée aux abonnés.")
+    assert {"rest", "subscribe", "exclusive"} <= set(hits)
+    assert matcher().hits("") == {}
+
+
+def test_subscription_url_words_as_a_trie() -> None:
+    m = matcher()
+    assert m.subscription_url("https://example.com/abo/angebote")
+    assert m.subscription_url("https://example.com/account/log-in?next=/a")
+    assert m.subscription_url("https://example.com/x?page=SUBSCRIBE")
+    assert not m.subscription_url("https://example.com/about-us")
+    assert not m.subscription_url("https://example.com/subscribers-news")
+    assert not m.subscription_url("")
+
+
+PAGE = """<html><body><div id="outer"><div class="story"><p>Text of the story.</p>
+<div class="paywall-box"><p>Subscribe to read on.</p></div></div>
+<aside class="premium-teaser">More</aside></div>
+<div class="wall-of-fame">Elsewhere</div></body></html>"""
+
+
+def _ids(nodes: list) -> list[int]:
+    return [n.mem_id for n in nodes]
+
+
+def test_box_candidates_equal_the_query_also_when_remembered() -> None:
+    selector = boxes.markup().candidates
+    tree = LexborHTMLParser(PAGE)
+    outer, story, body = tree.css_first("#outer"), tree.css_first(".story"), tree.body
+    for region in (outer, story, outer, body, story):
+        assert _ids(boxes._candidates(region, selector)) == _ids(region.css(selector))
+    found = boxes._candidates(story, selector)
+    assert [n.attributes.get("class") for n in found] == ["paywall-box"]
+    # another page: its own answers, never the last page's
+    other = LexborHTMLParser("<html><body><div id='outer'><p>plain</p></div></body></html>")
+    assert boxes._candidates(other.css_first("#outer"), selector) == []
+
+
+def test_box_candidates_with_a_selector_of_combinators_are_queried() -> None:
+    tree = LexborHTMLParser(PAGE)
+    outer, story = tree.css_first("#outer"), tree.css_first(".story")
+    selector = "#outer .paywall-box, div > aside"
+    assert not boxes._self_contained(selector)
+    assert _ids(boxes._candidates(outer, selector)) == _ids(outer.css(selector))
+    assert _ids(boxes._candidates(story, selector)) == _ids(story.css(selector))
+
+
+@pytest.mark.parametrize("markup", ["<nav><p>x</p></nav>", "<div class='sidebar'><p>x</p></div>"])
+def test_chrome_answers_belong_to_their_page(markup: str) -> None:
+    chrome = LexborHTMLParser(f"<html><body>{markup}</body></html>")
+    plain = LexborHTMLParser("<html><body><div class='story'><p>x</p></div></body></html>")
+    for _ in range(2):
+        assert dom.chrome_self(chrome.body.child) is True
+        assert dom.chrome_self(plain.body.child) is False
+        assert dom.in_chrome(chrome.css_first("p")) and not dom.in_chrome(plain.css_first("p"))
