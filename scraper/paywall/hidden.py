@@ -113,7 +113,9 @@ def _hidden_candidate(node: LexborNode, *, chrome_ok: bool = False) -> HiddenBod
     if node.tag == "dialog" or _dialog(node):
         return None
     how = _how(node)
-    if how is None or (not chrome_ok and in_chrome(node)):
+    if how is None or count_words(node.text(deep=True, separator=" ") or "") < MIN_HIDDEN_WORDS:
+        return None  # (most hidden elements are icons, menus and templates: a cheap look first)
+    if not chrome_ok and in_chrome(node):
         return None
     paragraphs, prose = _paragraphs(node)
     words = sum(count_words(p) for p in paragraphs)
