@@ -27,9 +27,10 @@ import gzip
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -51,21 +52,31 @@ class Paragraph:
     text: str
 
 
-def gold_paragraphs(corpora: Path) -> list[Paragraph]:
-    """Each distinct paragraph of every gold text (blank-line separated), with its page."""
-    seen: set[str] = set()
-    out: list[Paragraph] = []
+def _records(corpora: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """(corpus folder, record) for every page of every corpus's index."""
     for index in sorted(corpora.glob("*/index.jsonl")):
         for line in index.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            record = json.loads(line)
-            for para in (record.get("expected_text") or "").split("\n\n"):
-                para = " ".join(para.split())
-                if para and para not in seen:
-                    seen.add(para)
-                    out.append(Paragraph(f"{index.parent.name}/{record['id']}", para))
+            if line.strip():
+                yield index.parent, json.loads(line)
+
+
+def _distinct(found: Iterable[tuple[str, str]], least_words: int = 1) -> list[Paragraph]:
+    """Paragraphs (page, text) with spaces collapsed, each text once, of ``least_words`` or more."""
+    seen: set[str] = set()
+    out: list[Paragraph] = []
+    for where, text in found:
+        para = " ".join(text.split())
+        if para and len(para.split()) >= least_words and para not in seen:
+            seen.add(para)
+            out.append(Paragraph(where, para))
     return out
+
+
+def gold_paragraphs(corpora: Path) -> list[Paragraph]:
+    """Each distinct paragraph of every gold text (blank-line separated), with its page."""
+    return _distinct((f"{folder.name}/{record['id']}", para)
+                     for folder, record in _records(corpora)
+                     for para in (record.get("expected_text") or "").split("\n\n"))
 
 
 def html_paragraphs(corpora: Path) -> list[Paragraph]:
@@ -74,24 +85,16 @@ def html_paragraphs(corpora: Path) -> list[Paragraph]:
 
     from scraper.decode import decode_html
 
-    seen: set[str] = set()
-    out: list[Paragraph] = []
-    for index in sorted(corpora.glob("*/index.jsonl")):
-        for line in index.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            record = json.loads(line)
-            path = index.parent / record["html_file"]
+    def found() -> Iterator[tuple[str, str]]:
+        for folder, record in _records(corpora):
             try:
-                html = decode_html(gzip.decompress(path.read_bytes())).text
+                html = decode_html(gzip.decompress((folder / record["html_file"]).read_bytes())).text
             except OSError:
                 continue
             for node in LexborHTMLParser(html).css("p"):
-                para = " ".join((node.text(separator=" ") or "").split())
-                if len(para.split()) >= 3 and para not in seen:
-                    seen.add(para)
-                    out.append(Paragraph(f"{index.parent.name}/{record['id']}", para))
-    return out
+                yield f"{folder.name}/{record['id']}", node.text(separator=" ") or ""
+
+    return _distinct(found(), least_words=3)
 
 
 def notice_hits(m: Matcher, paragraphs: list[Paragraph]) -> list[tuple[Paragraph, dict[str, str]]]:
