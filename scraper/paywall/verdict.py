@@ -41,12 +41,14 @@ from scraper.extract.document import Document
 from scraper.extract.words import count_words
 from scraper.models import PaywallVerdict, SourceRules
 from scraper.paywall import blocks as notice_blocks
-from scraper.paywall.boxes import find_boxes
+from scraper.paywall.blocks import Block
+from scraper.paywall.boxes import BoxHit, find_boxes
 from scraper.paywall.declared import declaration, wall_model
 from scraper.paywall.dom import (
     NEXT_GAP_WORDS,
     NEXT_LEVELS,
     NEXT_STEPS,
+    BodyPlace,
     body_place,
     css_string,
     following_blocks,
@@ -128,36 +130,7 @@ def assess(
             notice_hidden, notice = notice.notice, None
 
     place = body_place(doc, text, body_node)
-    hidden = find_hidden_body(place)
-    visible = text
-    hidden_rest = hidden_next = False
-    in_text = None if hidden is not None else find_hidden_in_text(doc.tree.body, text)
-    if in_text is not None:
-        # Hidden prose the extractor took, found by its lines (the body's place was not near
-        # it): a rest when visible prose precedes it in the text, the next thing when the line
-        # right before it is visible prose.
-        hidden = in_text
-        visible = visible_text(text, hidden, hidden_blob(hidden, region_of(hidden.node)))
-        place = body_place(doc, visible, body_node) or place
-        hidden_rest, hidden_next = _continues(text, hidden)
-        hidden_next = hidden_next and hidden.continues_prose
-    elif hidden is not None:
-        visible = visible_text(text, hidden, hidden_blob(hidden, place.region if place else None))
-        # What follows the body is what follows its visible end: the wall box comes after the
-        # hidden rest.
-        place = body_place(doc, visible, body_node) or place
-        # The rest of *this* body: right after the visible end, or the body's own container
-        # clipped. Elsewhere in the region it may be a template or a collapsed extra.
-        hidden_rest = place is not None and placed_after_body(hidden.node, place) is not False
-        # The very next thing after the visible end, with (almost) nothing between: the rest
-        # of this body, not a modal, a tab or a sidebar list elsewhere in the region.
-        hidden_next = hidden_rest and hidden.continues_prose and place is not None and placed_after_body(
-            hidden.node, place, steps_at_most=NEXT_STEPS, gap_at_most=NEXT_GAP_WORDS,
-            levels_at_most=NEXT_LEVELS) is True
-    if hidden_rest and not _teaser(visible):
-        # Nothing visible before it: the body is hidden whole (a page that reveals it by
-        # script), not a rest hidden after a teaser.
-        hidden_rest = hidden_next = False
+    hidden, visible, place, hidden_rest, hidden_next = _hidden_part(doc, text, place, body_node)
     body_words = count_words(visible)
     chunks = following_blocks(place) if place is not None else []
     if hidden is not None:  # the hidden rest is not a block after the body: what follows it is
@@ -166,32 +139,8 @@ def assess(
     boxes = find_boxes(place, body_words)
     if notice is None and not boxes and not any(b.reads_as_notice or b.asks_for_access
                                                 for b in blocks):
-        # The extracted text may end past the wall: a donation ask, a byline, a cookie note
-        # kept after it. The body may then end at its previous prose paragraph; or the
-        # extractor took something else for the body of a short teaser, and the wall stands
-        # where the page's own paragraphs stop (there, only a block that reads as a notice
-        # counts: a box or an offer after some other element's paragraphs says nothing).
-        earlier = _without_last_prose(visible)
-        other = body_place(doc, earlier, body_node) if earlier else None
-        if other is not None and place is not None and other.anchor.mem_id != place.anchor.mem_id:
-            other_blocks = notice_blocks.after_blocks(following_blocks(other))
-            other_boxes = find_boxes(other, body_words)
-            if other_boxes or any(b.reads_as_notice or b.asks_for_access for b in other_blocks):
-                place, blocks, boxes = other, other_blocks, other_boxes
-        if not boxes and not any(b.reads_as_notice or b.asks_for_access for b in blocks):
-            # (A long extracted text is a body the extractor did find.)
-            others = prose_places(doc, place.anchor if place is not None else None) \
-                if body_words < LONG_BODY_WORDS else []
-            for other in others:
-                if place is not None and other.anchor.mem_id == place.anchor.mem_id:
-                    continue
-                own = notice_blocks.read_block(other.anchor, " ".join(shown_text(other.anchor).split()))
-                # The paragraph itself may be the notice (a sentence after the teaser's last one).
-                other_blocks = [own] if own.reads_as_notice and own.words >= 5 else \
-                    notice_blocks.after_blocks(following_blocks(other))
-                if any(b.reads_as_notice for b in other_blocks):
-                    place, blocks, boxes = other, other_blocks, []
-                    break
+        place, blocks, boxes = _wall_elsewhere(doc, visible, body_node, place, blocks, boxes,
+                                               body_words)
     near_end = None
     region = place.region if place is not None else doc.tree.body
     if notice is None and region is not None and not any(b.reads_as_notice for b in blocks):
@@ -204,7 +153,8 @@ def assess(
         doc=doc, text=visible, body_words=body_words, rules=rules, description=description,
         place=place, declaration=decl, lengths=publisher_lengths(doc), notice=notice,
         notice_hidden=notice_hidden, blocks=blocks, boxes=boxes,
-        hidden=hidden, hidden_rest=hidden_rest, hidden_next=hidden_next, rule_box=rule_box_hit(doc, rules), near_end=near_end,
+        hidden=hidden, hidden_rest=hidden_rest, hidden_next=hidden_next,
+        rule_box=rule_box_hit(doc, rules), near_end=near_end,
     )
     fitted = model()
     signals, features = fitted.weigh(collect(ev))
@@ -250,6 +200,75 @@ def assess(
         model=wall_model(signals, concepts, walled),
     )
     return verdict, text
+
+
+def _hidden_part(doc: Document, text: str, place: BodyPlace | None, body_node: LexborNode | None
+                 ) -> tuple[HiddenBody | None, str, BodyPlace | None, bool, bool]:
+    """(the hidden body part, the visible text, the body's place by its visible end, whether the
+    hidden part is a rest after a visible teaser, whether it is the very next thing after it)."""
+    hidden = find_hidden_body(place)
+    visible = text
+    hidden_rest = hidden_next = False
+    in_text = None if hidden is not None else find_hidden_in_text(doc.tree.body, text)
+    if in_text is not None:
+        # Hidden prose the extractor took, found by its lines (the body's place was not near
+        # it): a rest when visible prose precedes it in the text, the next thing when the line
+        # right before it is visible prose.
+        hidden = in_text
+        visible = visible_text(text, hidden, hidden_blob(hidden, region_of(hidden.node)))
+        place = body_place(doc, visible, body_node) or place
+        hidden_rest, hidden_next = _continues(text, hidden)
+        hidden_next = hidden_next and hidden.continues_prose
+    elif hidden is not None:
+        visible = visible_text(text, hidden, hidden_blob(hidden, place.region if place else None))
+        # What follows the body is what follows its visible end: the wall box comes after the
+        # hidden rest.
+        place = body_place(doc, visible, body_node) or place
+        # The rest of *this* body: right after the visible end, or the body's own container
+        # clipped. Elsewhere in the region it may be a template or a collapsed extra.
+        hidden_rest = place is not None and placed_after_body(hidden.node, place) is not False
+        # The very next thing after the visible end, with (almost) nothing between: the rest
+        # of this body, not a modal, a tab or a sidebar list elsewhere in the region.
+        hidden_next = hidden_rest and hidden.continues_prose and place is not None and \
+            placed_after_body(hidden.node, place, steps_at_most=NEXT_STEPS,
+                              gap_at_most=NEXT_GAP_WORDS, levels_at_most=NEXT_LEVELS) is True
+    if hidden_rest and not _teaser(visible):
+        # Nothing visible before it: the body is hidden whole (a page that reveals it by
+        # script), not a rest hidden after a teaser.
+        hidden_rest = hidden_next = False
+    return hidden, visible, place, hidden_rest, hidden_next
+
+
+def _wall_elsewhere(doc: Document, visible: str, body_node: LexborNode | None,
+                    place: BodyPlace | None, blocks: list[Block], boxes: list[BoxHit],
+                    body_words: int) -> tuple[BodyPlace | None, list[Block], list[BoxHit]]:
+    """Nothing was found after the body: look where else it may end.
+
+    The extracted text may end past the wall: a donation ask, a byline, a cookie note kept after
+    it. The body may then end at its previous prose paragraph; or the extractor took something
+    else for the body of a short teaser, and the wall stands where the page's own paragraphs
+    stop (there, only a block that reads as a notice counts: a box or an offer after some other
+    element's paragraphs says nothing; a long extracted text is a body the extractor did find).
+    """
+    earlier = _without_last_prose(visible)
+    other = body_place(doc, earlier, body_node) if earlier else None
+    if other is not None and place is not None and other.anchor.mem_id != place.anchor.mem_id:
+        other_blocks = notice_blocks.after_blocks(following_blocks(other))
+        other_boxes = find_boxes(other, body_words)
+        if other_boxes or any(b.reads_as_notice or b.asks_for_access for b in other_blocks):
+            return other, other_blocks, other_boxes
+    if body_words >= LONG_BODY_WORDS:
+        return place, blocks, boxes
+    for other in prose_places(doc, place.anchor if place is not None else None):
+        if place is not None and other.anchor.mem_id == place.anchor.mem_id:
+            continue
+        own = notice_blocks.read_block(other.anchor, " ".join(shown_text(other.anchor).split()))
+        # The paragraph itself may be the notice (a sentence after the teaser's last one).
+        other_blocks = [own] if own.reads_as_notice and own.words >= 5 else \
+            notice_blocks.after_blocks(following_blocks(other))
+        if any(b.reads_as_notice for b in other_blocks):
+            return other, other_blocks, []
+    return place, blocks, boxes
 
 
 def _continues(text: str, hidden: HiddenBody) -> tuple[bool, bool]:
