@@ -72,6 +72,9 @@ from scraper.paywall.signals import LONG_BODY_WORDS, Evidence, collect, rule_box
 LOCKED_WORDS = 80  # locked: under this many words, in at most one prose paragraph (a lede) ...
 LEDE_WORDS = 25  # ... or under this many words in any shape (a headline and a sentence)
 PROSE_PARAGRAPH_WORDS = 8  # a paragraph this long is prose, not a label or a headline
+# Counting a body's paragraphs for `locked`, a shorter line is a headline, a kicker, a caption or
+# a byline the extractor kept around a lede (a news paragraph runs longer).
+LEDE_PARAGRAPH_WORDS = 12
 _NOTICE_MAX_CHARS = 1000
 
 
@@ -88,10 +91,10 @@ def _rule_patterns(phrases: tuple[str, ...]) -> tuple[object, ...]:
     return tuple(out)
 
 
-def prose_paragraphs(text: str) -> int:
+def prose_paragraphs(text: str, least: int = PROSE_PARAGRAPH_WORDS) -> int:
+    """Paragraphs of ``least`` words or more."""
     # split(None, n - 1) stops after n words: len() >= n exactly when the paragraph has n words.
-    limit = PROSE_PARAGRAPH_WORDS - 1
-    return sum(1 for p in text.split("\n") if len(p.split(None, limit)) >= PROSE_PARAGRAPH_WORDS)
+    return sum(1 for p in text.split("\n") if len(p.split(None, least - 1)) >= least)
 
 
 def is_lede(words: int, paragraphs: int) -> bool:
@@ -184,7 +187,8 @@ def assess(
         if notice_text:
             text = notice_blocks.cut_block(text, notice_text)
     if walled:
-        access = "locked" if is_lede(count_words(text), prose_paragraphs(text)) else "truncated"
+        access = "locked" if is_lede(count_words(text), prose_paragraphs(text, LEDE_PARAGRAPH_WORDS)) \
+            else "truncated"
         confidence = p
     else:
         access, confidence = "full", 1.0 - p

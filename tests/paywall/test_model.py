@@ -102,3 +102,17 @@ def test_readme_shows_the_shipped_weights() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     table = weights_table(json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")))
     assert table in readme, "README weights table is stale: paste `python -m scraper.paywall.train --table`"
+
+
+def test_a_lede_with_a_kicker_and_a_caption_around_it_is_locked() -> None:
+    # The extractor kept a kicker and a photo caption (lines under 12 words) around a 40-word
+    # lede: no body beyond the lede, so `locked`; two paragraphs of news prose stay `truncated`.
+    from scraper.paywall.verdict import LEDE_PARAGRAPH_WORDS, is_lede, prose_paragraphs
+
+    lede = ("The council approved the harbour plan on Tuesday after a debate that ran late into "
+            "the night, and the mayor said the dredging would begin in the spring.")
+    text = "\n\n".join(["Harbour plan: what the council decided", lede,
+                        "The old harbour at dawn, seen from the lighthouse"])
+    assert is_lede(len(text.split()), prose_paragraphs(text, LEDE_PARAGRAPH_WORDS))
+    two = "\n\n".join([lede, lede])
+    assert not is_lede(len(two.split()), prose_paragraphs(two, LEDE_PARAGRAPH_WORDS))
