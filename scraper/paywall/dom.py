@@ -236,10 +236,6 @@ _REGION_LEVELS = 7
 
 def region_of(anchor: LexborNode) -> LexborNode:
     """The ancestor ``_REGION_LEVELS`` levels up (or below <html>): where boxes are looked for."""
-    return _region(anchor)
-
-
-def _region(anchor: LexborNode) -> LexborNode:
     region = anchor
     current = anchor.parent
     level = 0
@@ -261,8 +257,13 @@ def body_place(doc: Document, text: str, body_node: LexborNode | None) -> BodyPl
         anchor = body_node
     if anchor is None:
         return None
+    return place_at(anchor)
+
+
+def place_at(anchor: LexborNode) -> BodyPlace:
+    """The body's place when it ends at ``anchor``."""
     chain = tuple(_ancestor_ids(anchor))
-    return BodyPlace(anchor, chain, frozenset(chain), _region(anchor))
+    return BodyPlace(anchor, chain, frozenset(chain), region_of(anchor))
 
 
 PROSE_PLACE_PARAGRAPHS = 1500  # <p> elements read to find where the page's prose is
@@ -302,16 +303,14 @@ def prose_places(doc: Document, current: LexborNode | None) -> list[BodyPlace]:
         paras = [p for p in declared[0].css("p") if (p.text(deep=True) or "").strip()]
         if paras and hidden_or_chrome(paras[-1]) is None and (
                 current is None or paras[-1].mem_id != current.mem_id):
-            chain = tuple(_ancestor_ids(paras[-1]))
-            places.append(BodyPlace(paras[-1], chain, frozenset(chain), _region(paras[-1])))
+            places.append(place_at(paras[-1]))
     here = current.parent if current is not None else None
     floor = totals[here.mem_id][0] if here is not None and here.mem_id in totals else 0
     for words, anchor, parent in sorted(totals.values(), key=lambda e: -e[0])[:PROSE_PLACES]:
         if words <= floor:
             break
         if hidden_or_chrome(anchor) is None and not hidden_self(parent):
-            chain = tuple(_ancestor_ids(anchor))
-            places.append(BodyPlace(anchor, chain, frozenset(chain), _region(anchor)))
+            places.append(place_at(anchor))
     return places
 
 
