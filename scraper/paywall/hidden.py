@@ -92,14 +92,18 @@ def find_hidden_body(place: BodyPlace | None) -> HiddenBody | None:
     return None
 
 
-_DIALOG = re.compile(r"modal|popup|pop-up|lightbox|dialog", re.IGNORECASE)
+# Dialogs, tab panels and the slides of a gallery or carousel ("simple2Tab", "tab-content",
+# "gallery-slide"); "tab" as a word's end, so "table" and "stable" are not tabs.
+_DIALOG = re.compile(r"modal|popup|pop-up|lightbox|dialog|tab(?:s|panel|pane)?(?![a-z])|carousel|"
+                     r"slider?(?![a-z])|slides|gallery", re.IGNORECASE)
+_DIALOG_ROLES = frozenset({"dialog", "alertdialog", "tabpanel"})
 
 
 def _dialog(node: LexborNode) -> bool:
-    """A dialog waiting to be opened (a sign-in or newsletter modal, a lightbox): hidden until
-    clicked, never the rest of an article."""
+    """A dialog waiting to be opened (a sign-in or newsletter modal, a lightbox), a tab panel or
+    a slide: hidden until clicked, never the rest of an article."""
     attrs = node.attributes
-    if (attrs.get("role") or "").lower() in ("dialog", "alertdialog") or "aria-modal" in attrs:
+    if (attrs.get("role") or "").lower() in _DIALOG_ROLES or "aria-modal" in attrs:
         return True
     return any(_DIALOG.search(attrs.get(name) or "") for name in ("class", "id"))
 

@@ -59,6 +59,7 @@ from scraper.paywall.dom import (
     shown_text,
 )
 from scraper.paywall.hidden import (
+    MIN_LINE_CHARS,
     HiddenBody,
     find_hidden_body,
     find_hidden_in_text,
@@ -224,10 +225,13 @@ def _hidden_part(doc: Document, text: str, place: BodyPlace | None, body_node: L
         hidden_rest, hidden_next = _continues(text, hidden)
         hidden_next = hidden_next and hidden.continues_prose
     elif hidden is not None:
-        visible = visible_text(text, hidden, hidden_blob(hidden, place.region if place else None))
+        blob = hidden_blob(hidden, place.region if place else None)
+        visible = visible_text(text, hidden, blob)
         # What follows the body is what follows its visible end: the wall box comes after the
-        # hidden rest.
-        place = body_place(doc, visible, body_node) or place
+        # hidden rest. When the extractor took the hidden lines, the visible end is the last
+        # prose before them (what it kept after them is past the article: a copyright line,
+        # comments, a bio).
+        place = body_place(doc, _before_hidden(text, hidden, blob) or visible, body_node) or place
         # The rest of *this* body: right after the visible end, or the body's own container
         # clipped. Elsewhere in the region it may be a template or a collapsed extra.
         hidden_rest = place is not None and placed_after_body(hidden.node, place) is not False
@@ -289,6 +293,27 @@ def _continues(text: str, hidden: HiddenBody) -> tuple[bool, bool]:
             return bool(prose), bool(before) and before[-1] in prose
         before.append(key)
     return False, False
+
+
+AFTER_HIDDEN_WORDS = 150  # the extractor's text goes on past hidden lines by this much prose at most
+
+
+def _before_hidden(text: str, hidden: HiddenBody, blob: str) -> str:
+    """``text`` up to the first of the hidden element's lines, when prose comes before them and
+    at most ``AFTER_HIDDEN_WORDS`` words of prose (lines of 8+ words) after the last: what the
+    extractor kept past a hidden rest (a copyright line, a bio, comment prompts). Empty
+    otherwise: the hidden lines are not in the text, nothing visible precedes them, or the
+    article goes on after them (a collapsed part in the middle of a page)."""
+    hidden_lines = {" ".join(p.split()) for p in hidden.paragraphs}
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    where = [i for i, line in enumerate(lines) if line and (
+        line in hidden_lines or (len(line) >= MIN_LINE_CHARS and line in blob))]
+    if not where:
+        return ""
+    after = sum(count_words(line) for line in lines[where[-1] + 1:]
+                if len(line.split()) >= PROSE_PARAGRAPH_WORDS)
+    before = "\n".join(lines[:where[0]]).rstrip()
+    return before if after <= AFTER_HIDDEN_WORDS and prose_paragraphs(before) else ""
 
 
 def _teaser(text: str) -> bool:

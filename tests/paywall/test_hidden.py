@@ -150,3 +150,46 @@ def test_a_rest_hidden_level_by_level_is_all_left_out() -> None:
     assert art.access == "truncated"
     assert "Teaser 1" in art.text
     assert "Section one" not in art.text and "Section two" not in art.text
+
+
+def _rest_then(after_html: str, after_lines: list[str]) -> tuple[object, str]:
+    """A teaser, its hidden rest, then what the extractor kept past the article."""
+    rest = [f"Paragraph {i} of the rest: the committee heard witnesses on the harbour plan, the "
+            f"costs of dredging and the fishermen's objections, and adjourned until the spring."
+            for i in range(6)]
+    teaser = [f"Teaser {i}: {PROSE}" for i in range(2)]
+    doc = cpage("<article><h1>Harbour plan</h1>" + "".join(f"<p>{t}</p>" for t in teaser)
+                + "<div style='display:none'>" + "".join(f"<p>{t}</p>" for t in rest)
+                + "</div></article>" + after_html)
+    return judge(doc, "\n".join(teaser + rest + after_lines))
+
+
+def test_the_visible_end_is_before_hidden_lines_the_extractor_took() -> None:
+    # The extractor kept an author's bio after the hidden rest: the body's visible end is the
+    # teaser's last paragraph, so the hidden part is the rest of it, and it is cut.
+    bio = ("Anna Berg has covered the harbour, the port authority and the city's budget for the "
+           "Gazette since 2009.")
+    verdict, text = _rest_then(f"<div class='author'><p>{bio}</p></div>", [bio])
+    assert "dom:hidden-rest" in names(verdict)
+    assert "Paragraph 3 of the rest" not in text
+    assert "Teaser 1" in text and bio in text
+
+
+def test_article_prose_after_the_hidden_lines_keeps_them_a_collapsed_part() -> None:
+    # A long article goes on after the hidden lines: a part collapsed in the middle, not a rest.
+    more = [f"Later paragraph {i}: the mayor answered the objections one by one and promised "
+            f"a second hearing before the works begin next year." for i in range(12)]
+    verdict, text = _rest_then("<div>" + "".join(f"<p>{m}</p>" for m in more) + "</div>", more)
+    assert "dom:hidden-rest" not in names(verdict)
+
+
+@pytest.mark.parametrize("opening", [
+    "<div role='tabpanel' hidden>",
+    "<div class='tab-content hidden'>",
+    "<li id='simple2Tab' style='display:none'>",
+    "<div class='gallery-slide' style='display:none'>",
+])
+def test_a_tab_panel_or_a_slide_is_no_hidden_rest(opening: str) -> None:
+    closing = "</li>" if opening.startswith("<li") else "</div>"
+    art = extract_article(page(f"{opening}{REST}{closing}", box=""), "https://news.example/a/1")
+    assert not {"dom:hidden-rest", "dom:hidden-next", "dom:hidden-body"} & set(art.paywall_signals)
