@@ -109,7 +109,7 @@ def _chrome_self(node: LexborNode) -> bool:
 # The article's own body container: chrome named further up (a layout's "widget-area" column
 # around it) does not make what is inside it page chrome.
 _BODY_NAMES = re.compile(
-    r"(?:^|[_-])(?:article|story|entry|post)[_-]?(?:body|content|text)(?:$|[_-])|articlebody",
+    r"(?:^|[_-])(?:article|story|entry|post)[_-]{0,2}(?:body|content|text)(?:$|[_-])|articlebody",
     re.IGNORECASE)
 
 
@@ -266,6 +266,11 @@ def place_at(anchor: LexborNode) -> BodyPlace:
     return BodyPlace(anchor, chain, frozenset(chain), region_of(anchor))
 
 
+def _prose(text: str) -> bool:
+    """A paragraph of prose: 8+ words, or 20+ CJK characters."""
+    return len(text.split(None, 7)) >= 8 or len(_CJK.findall(text)) >= 20
+
+
 PROSE_PLACE_PARAGRAPHS = 1500  # <p> elements read to find where the page's prose is
 
 
@@ -290,20 +295,26 @@ def prose_places(doc: Document, current: LexborNode | None) -> list[BodyPlace]:
             continue
         text = para.text(deep=True) or ""
         words = len(text.split())
-        if words < 8 and len(_CJK.findall(text)) < 20:
+        if not _prose(text):
             continue
         entry = totals.setdefault(parent.mem_id, [0, para, parent])
         entry[0] += words if words >= 8 else len(_CJK.findall(text)) // 2
         entry[1] = para
     places = []
-    # The publisher's own mark of its body first, whatever its size: the last paragraph of
-    # [itemprop=articleBody] (or of the page's only <article>).
-    declared = body.css("[itemprop=articleBody]") or body.css("article")
-    if len(declared) == 1:
-        paras = [p for p in declared[0].css("p") if (p.text(deep=True) or "").strip()]
-        if paras and hidden_or_chrome(paras[-1]) is None and (
-                current is None or paras[-1].mem_id != current.mem_id):
-            places.append(place_at(paras[-1]))
+    # The publisher's own marks of its body first, whatever their size: the last paragraph of
+    # [itemprop=articleBody], else of the body containers ("article-body", "article__content",
+    # "entry-content"; a page with more than a few is a list), else of its only <article>.
+    for declared, most in ((body.css("[itemprop=articleBody]"), 1),
+                           (_body_containers(body), PROSE_PLACES), (body.css("article"), 1)):
+        if not declared:
+            continue
+        for container in declared if len(declared) <= most else ():
+            # Its last paragraph of prose that a reader sees (a wall box's lines are no prose).
+            last = next((p for p in reversed(container.css("p"))
+                         if _prose(p.text(deep=True) or "") and hidden_or_chrome(p) is None), None)
+            if last is not None and (current is None or last.mem_id != current.mem_id):
+                places.append(place_at(last))
+        break
     here = current.parent if current is not None else None
     floor = totals[here.mem_id][0] if here is not None and here.mem_id in totals else 0
     for words, anchor, parent in sorted(totals.values(), key=lambda e: -e[0])[:PROSE_PLACES]:
@@ -312,6 +323,17 @@ def prose_places(doc: Document, current: LexborNode | None) -> list[BodyPlace]:
         if hidden_or_chrome(anchor) is None and not hidden_self(parent):
             places.append(place_at(anchor))
     return places
+
+
+_NAMED_BODY = ("[class*=body i], [class*=content i], [class*=text i], [id*=body i], "
+               "[id*=content i], [id*=text i]")
+
+
+def _body_containers(body: LexborNode) -> list[LexborNode]:
+    """The outermost elements named as an article's body container (:func:`body_container`)."""
+    found = [n for n in body.css(_NAMED_BODY) if n.tag != "body" and body_container(n)]
+    ids = {n.mem_id for n in found}
+    return [n for n in found if not any(a in ids for a in _ancestor_ids(n)[1:])]
 
 
 _SIBLING_STEPS = 25
@@ -379,6 +401,11 @@ def placed_after_body(node: LexborNode, place: BodyPlace, *, steps_at_most: int 
 
 
 
+# An article's own footer ("article-footer-cta", "entry-footer") is part of the article: where
+# publishers put the wall's call to subscribe, as much as tags and share buttons.
+_OWN_FOOTER = re.compile(r"(?:article|entry|story|post)[_-]?footer", re.IGNORECASE)
+
+
 def _chrome_names(node: LexborNode) -> bool:
     attrs = node.attributes
     role = attrs.get("role")
@@ -386,7 +413,8 @@ def _chrome_names(node: LexborNode) -> bool:
         return True
     for value in (attrs.get("class"), attrs.get("id")):
         for token in (value or "").split():
-            if _CHROME_WORDS.match(token.split("__", 1)[0].split("--", 1)[0]):
+            block = token.split("__", 1)[0].split("--", 1)[0]
+            if _CHROME_WORDS.match(block) and not _OWN_FOOTER.search(block):
                 return True
     return False
 

@@ -189,3 +189,35 @@ def test_notice_as_the_last_paragraph_of_the_declared_body() -> None:
     verdict, _ = judge(doc, cookie)
     assert verdict.access in ("truncated", "locked")
     assert verdict.notice == "Unlock this article: your first month for 1 €."
+
+
+COOKIE = ("We use cookies on our website. Some are essential for it to work, others help us "
+          "improve this site and your experience of it.")
+
+
+def test_a_box_in_the_declared_body_is_read_after_its_last_prose_paragraph() -> None:
+    # The declared body ends with the wall box, whose own lines are <p>s: the body's last
+    # paragraph is its last prose one, and the box after it (an article's own footer, named
+    # "article-footer-cta", is no page footer) reads as the notice.
+    doc = page(f"<main><div itemprop='articleBody'><p>{PROSE}</p><aside class='article-footer-cta'>"
+               "<p>Subscribe to continue reading.</p><p>Free for 30 days.</p></aside></div></main>"
+               f"<footer>© Courier</footer><div class='cookies'><p>{COOKIE}</p></div>")
+    verdict, _ = judge(doc, COOKIE)
+    assert verdict.access in ("truncated", "locked")
+    assert verdict.notice and "Subscribe to continue reading" in verdict.notice
+
+
+def test_the_wall_after_a_named_body_container() -> None:
+    # No articleBody, no lone <article>: the publisher names its body container
+    # ("article__content", BEM); the extractor took another block for the body.
+    other = "".join(f"<p>Other story {i}: the ferry company answered the fishermen's "
+                    f"objections one by one in a long letter.</p>" for i in range(4))
+    doc = page(f"<div class='article'><div class='article__content'><p>{PROSE}</p>"
+               "<p>You've reached your limit of free articles this month.</p></div></div>"
+               f"<div class='more'><article>{other}</article><article><p>x</p></article></div>")
+    text = "\n".join(f"Other story {i}: the ferry company answered the fishermen's objections "
+                     f"one by one in a long letter." for i in range(4))
+    verdict, _ = judge(doc, text)
+    assert verdict.access in ("truncated", "locked")
+    assert verdict.notice == "You've reached your limit of free articles this month."
+
