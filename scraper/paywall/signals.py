@@ -32,6 +32,8 @@ from scraper.paywall.lexicon import ACCESS, NEGATIVE, matcher, reads_as_notice
 
 _ACCESS = frozenset(ACCESS)
 _NEGATIVE = frozenset(NEGATIVE)
+# What a notice says is withheld from *this* reader now: the rest, reading on, the free articles.
+_WITHHELD_NOW = frozenset({"continue", "rest", "meter"})
 
 
 @dataclass
@@ -106,7 +108,12 @@ def notice_by_meaning(ev: Evidence) -> Iterable[Signal]:
         yield Signal("notice:access", f"in text: {ev.notice.notice[:120]}")
         return
     if ev.notice is not None and ev.notice.inside:
-        yield Signal("notice:inside", f"in text, before its closing lines: {_hits(ev.notice.hits)}")
+        # Inside the text, what it says matters more than where it sits: that the rest of this
+        # article is withheld or the free articles ran out, or only that access is for sale
+        # (a campaign box at an article's end says that on full pages too).
+        name = "notice:inside" if not ev.notice.concepts.isdisjoint(_WITHHELD_NOW) \
+            else "notice:inside-offer"
+        yield Signal(name, f"in text, before its closing lines: {_hits(ev.notice.hits)}")
         return
     if ev.notice is not None and (ev.notice.rule is None or reads_as_notice(ev.notice.concepts)):
         yield Signal("notice:meaning", f"in text: {_hits(ev.notice.hits)}")

@@ -50,7 +50,7 @@ EXCLUDED = frozenset({"notice:hidden", "script:vendor", "declared:paid", "declar
 # (css:reduced-paragraph, combo:paid-and-short, hasPart) keep about these.
 PRIOR_BIAS = -4.0
 PRIOR: dict[str, float] = {
-    "notice:meaning": 4.0, "notice:near-end": 4.0, "notice:inside": 3.0, "notice:access": 2.0, "dom:subscribe-link": 1.0,
+    "notice:meaning": 4.0, "notice:near-end": 4.0, "notice:inside": 3.0, "notice:inside-offer": 2.0, "notice:access": 2.0, "dom:subscribe-link": 1.0,
     "dom:login-form": 2.0, "dom:vendor:server": 4.0, "dom:vendor:client": 2.0,
     "dom:paywall-box": 2.0, "css:reduced-paragraph": 4.0, "dom:hidden-body": 1.0,
     "dom:hidden-rest": 3.0, "dom:blurred-rest": 4.0, "dom:hidden-most": 1.0, "dom:hidden-next": 2.0,

@@ -113,3 +113,21 @@ def test_an_articles_own_header_is_not_page_chrome() -> None:
     site = next(n for n in doc.css("p") if "Courier today" in (n.text() or ""))
     assert hidden_or_chrome(notice, self_may_be_box=False) is None
     assert hidden_or_chrome(site, self_may_be_box=False) == "chrome"
+
+
+def test_an_inner_notice_that_withholds_and_one_that_only_sells_access_are_apart() -> None:
+    # "The rest is for subscribers" says this copy is cut; "unlimited articles, 1 € a month" is
+    # what a campaign box at the end of a full article says too: two features, fitted apart.
+    from .conftest import judge, names, page
+
+    def signals_for(notice: str) -> set[str]:
+        doc = page(f"<article><p>{PROSE}</p><p>{PROSE} Again.</p><p>{notice}</p>"
+                   f"<p>{BIO}</p></article>")
+        verdict, text = judge(doc, "\n".join([PROSE, PROSE + " Again.", notice, BIO]))
+        assert notice not in text
+        return names(verdict)
+
+    assert "notice:inside" in signals_for("The rest of this article is for subscribers only.")
+    assert "notice:inside" in signals_for("You have read all your free articles this month.")
+    sells = signals_for("Unlock this article and all our journalism: 1 € for the first month.")
+    assert "notice:inside-offer" in sells and "notice:inside" not in sells
