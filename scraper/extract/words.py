@@ -20,3 +20,11 @@ def count_words(text: str) -> int:
         return words
     cjk = len(CJK.findall(text))
     return words + cjk // 2
+
+
+def has_words(text: str, least: int) -> bool:
+    """``count_words(text) >= least``, cheaply for the usual case (a spaced paragraph)."""
+    # split(None, n - 1) stops after n pieces: len() >= n exactly when there are n words.
+    if len(text.split(None, least - 1)) >= least:
+        return True
+    return not text.isascii() and count_words(text) >= least

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborNode
 
-from scraper.extract.words import count_words
+from scraper.extract.words import count_words, has_words
 from scraper.paywall.dom import HIDDEN_STYLE, BodyPlace, in_chrome
 
 MIN_HIDDEN_WORDS = 40  # less than this is a template, a label or a caption, not the article
@@ -66,7 +66,7 @@ def _how(node: LexborNode) -> str | None:
 def _paragraphs(node: LexborNode) -> tuple[tuple[str, ...], int]:
     """(the node's paragraphs, how many are paragraph elements of 12+ words)."""
     found = [" ".join((p.text(deep=True) or "").split()) for p in node.css(_PROSE_TAGS)[:200]]
-    prose = sum(1 for p in found if len(p.split()) >= 12)
+    prose = sum(1 for p in found if has_words(p, 12))
     if not found:
         found = [" ".join((node.text(deep=True, separator=" ") or "").split())]
     elif node.css_first("form, input, textarea") is not None:
@@ -125,7 +125,7 @@ def _hidden_candidate(node: LexborNode, *, chrome_ok: bool = False) -> HiddenBod
     words = sum(count_words(p) for p in paragraphs)
     if words < MIN_HIDDEN_WORDS:
         return None
-    long_ones = sum(1 for p in paragraphs if len(p.split()) >= 12)
+    long_ones = sum(1 for p in paragraphs if has_words(p, 12))
     if long_ones < 2 and words < 2 * MIN_HIDDEN_WORDS:
         return None  # a box or a template, not paragraphs of an article
     return HiddenBody(how, node, words, paragraphs, prose)
@@ -140,7 +140,7 @@ def find_hidden_in_text(root: LexborNode | None, text: str) -> HiddenBody | None
     if root is None or not text:
         return None
     lines = {" ".join(line.split()) for line in text.split("\n")}
-    long_lines = [line for line in lines if len(line.split()) >= 12]
+    long_lines = [line for line in lines if has_words(line, 12)]
     if len(long_lines) < 2:
         return None
     try:
@@ -157,7 +157,7 @@ def find_hidden_in_text(root: LexborNode | None, text: str) -> HiddenBody | None
         found = _hidden_candidate(node, chrome_ok=True)
         if found is None:
             continue
-        shared = sum(1 for p in found.paragraphs if len(p.split()) >= 12 and p in lines)
+        shared = sum(1 for p in found.paragraphs if has_words(p, 12) and p in lines)
         if shared >= 2:
             return found
     return None
@@ -182,7 +182,7 @@ def hidden_blob(hidden: HiddenBody, region: LexborNode | None) -> str:
             if _how(node) is None or in_chrome(node):
                 continue
             words = " ".join((node.text(deep=True, separator=" ") or "").split())
-            if len(words.split()) >= 12:
+            if has_words(words, 12):
                 parts.append(words)
     return unicodedata.normalize("NFC", "\n".join(parts))
 

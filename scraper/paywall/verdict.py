@@ -38,7 +38,7 @@ from functools import lru_cache
 from selectolax.lexbor import LexborNode
 
 from scraper.extract.document import Document
-from scraper.extract.words import count_words
+from scraper.extract.words import count_words, has_words
 from scraper.models import PaywallVerdict, SourceRules
 from scraper.paywall import blocks as notice_blocks
 from scraper.paywall.blocks import Block
@@ -93,9 +93,9 @@ def _rule_patterns(phrases: tuple[str, ...]) -> tuple[object, ...]:
 
 
 def prose_paragraphs(text: str, least: int = PROSE_PARAGRAPH_WORDS) -> int:
-    """Paragraphs of ``least`` words or more."""
-    # split(None, n - 1) stops after n words: len() >= n exactly when the paragraph has n words.
-    return sum(1 for p in text.split("\n") if len(p.split(None, least - 1)) >= least)
+    """Paragraphs of ``least`` words or more (Chinese and Japanese counted as
+    :func:`~scraper.extract.words.count_words` does: they write no spaces)."""
+    return sum(1 for p in text.split("\n") if has_words(p, least))
 
 
 def is_lede(words: int, paragraphs: int) -> bool:
@@ -148,7 +148,7 @@ def assess(
     near_end = None
     region = place.region if place is not None else doc.tree.body
     if notice is None and region is not None and not any(b.reads_as_notice for b in blocks):
-        prose = [p for p in visible.split("\n") if len(p.split()) >= 8]
+        prose = [p for p in visible.split("\n") if has_words(p, PROSE_PARAGRAPH_WORDS)]
         near_end = notice_blocks.near_end_notice(
             region, prose[0] if prose else "",
             lambda n: hidden_or_chrome(n, self_may_be_box=False) is None,
@@ -289,7 +289,7 @@ def _continues(text: str, hidden: HiddenBody) -> tuple[bool, bool]:
         if not key:
             continue
         if key in hidden_lines:
-            prose = [b for b in before if len(b.split()) >= 8]
+            prose = [b for b in before if has_words(b, PROSE_PARAGRAPH_WORDS)]
             return bool(prose), bool(before) and before[-1] in prose
         before.append(key)
     return False, False
@@ -311,7 +311,7 @@ def _before_hidden(text: str, hidden: HiddenBody, blob: str) -> str:
     if not where:
         return ""
     after = sum(count_words(line) for line in lines[where[-1] + 1:]
-                if len(line.split()) >= PROSE_PARAGRAPH_WORDS)
+                if has_words(line, PROSE_PARAGRAPH_WORDS))
     before = "\n".join(lines[:where[0]]).rstrip()
     return before if after <= AFTER_HIDDEN_WORDS and prose_paragraphs(before) else ""
 
@@ -325,7 +325,7 @@ def _without_last_prose(text: str) -> str:
     """``text`` without its last paragraph of prose (8+ words) and what follows it."""
     lines = text.split("\n")
     for index in range(len(lines) - 1, -1, -1):
-        if len(lines[index].split()) >= PROSE_PARAGRAPH_WORDS:
+        if has_words(lines[index], PROSE_PARAGRAPH_WORDS):
             return "\n".join(lines[:index]).rstrip()
     return ""
 

@@ -193,3 +193,25 @@ def test_a_tab_panel_or_a_slide_is_no_hidden_rest(opening: str) -> None:
     closing = "</li>" if opening.startswith("<li") else "</div>"
     art = extract_article(page(f"{opening}{REST}{closing}", box=""), "https://news.example/a/1")
     assert not {"dom:hidden-rest", "dom:hidden-next", "dom:hidden-body"} & set(art.paywall_signals)
+
+
+def test_a_chinese_teaser_and_its_hidden_rest() -> None:
+    # Chinese writes no spaces: a paragraph's words are counted as count_words does (half a
+    # word per character), or the teaser would never be prose and the rest never a rest.
+    teaser = "".join(f"<p>第{i}段：市议会在学校、道路和新图书馆问题上进行了长时间辩论后批准了预算，市长感谢所有参与的人。</p>"
+                     for i in range(2))
+    rest = "".join(f"<p>其余第{i}段：委员会听取了关于港口计划、疏浚费用和渔民反对意见的证词，并休会至春季再议。</p>"
+                   for i in range(6))
+    html = (f"<html><body><article><h1>港口计划</h1>{teaser}<div hidden>{rest}</div>"
+            "</article></body></html>").encode()
+    art = extract_article(html, "https://news.example/a/1")
+    assert {"dom:hidden-rest", "dom:hidden-next"} <= set(art.paywall_signals)
+    assert "其余第3段" not in art.text and "第1段" in art.text
+
+
+def test_has_words_counts_like_count_words() -> None:
+    from scraper.extract.words import count_words, has_words
+
+    for text in ["one two three", "市议会在学校和道路问题上进行了辩论", "Le maire a dit « oui » hier soir", ""]:
+        for least in (1, 3, 5, 8):
+            assert has_words(text, least) == (count_words(text) >= least)
