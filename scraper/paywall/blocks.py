@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from selectolax.lexbor import LexborNode
 
@@ -56,6 +56,34 @@ class Notice:
     expected_fraction: float | None = None  # share of the article served, when a number says so
     strong: bool = True  # reads as a notice; False: closing lines that only ask for access
     inside: bool = False  # found before the text's closing lines (the extractor kept more after it)
+
+
+def notice_before(text: str, notice: Notice, rule_patterns: tuple[re.Pattern[str], ...] = ()
+                  ) -> Notice | None:
+    """A second notice right before ``notice`` in ``text`` (the wall's own sentence, then a
+    campaign box after it), with ``text`` the text without both; None when there is none."""
+    first = notice.notice.split("\n", 1)[0].strip()
+    lines = text.split("\n")
+    at = next((i for i, line in enumerate(lines) if line.strip() == first), None)
+    if not at:
+        return None
+    before = "\n".join(lines[:at]).rstrip()
+    if not notice.text.startswith(before):
+        return None
+    found = find_tail_notice(before, rule_patterns)
+    if found is None or not found.strong:
+        return None
+    rest = notice.text[len(before):].strip("\n")
+    return replace(found, text=f"{found.text}\n{rest}".strip() if rest else found.text)
+
+
+def joined(earlier: Notice, later: Notice) -> Notice:
+    """Two notices cut from one text (a wall's own sentence, then a campaign box after it): one
+    notice text, in the order they stood; ``earlier.text`` is the text without both. What it
+    says is the later one's, the one where the text stops (an earlier line may be a member
+    promo that full pages carry too: cut, it weighs nothing)."""
+    return replace(later, notice=f"{earlier.notice}\n{later.notice}", text=earlier.text,
+                   expected_fraction=later.expected_fraction or earlier.expected_fraction)
 
 
 def _fraction(text: str, concepts: frozenset[str]) -> float | None:

@@ -129,6 +129,9 @@ def assess(
     notice_hidden: str | None = None
     if notice is not None:
         if _notice_visible(doc, notice.notice):
+            earlier = notice_blocks.notice_before(text, notice, patterns)  # type: ignore[arg-type]
+            if earlier is not None and _notice_visible(doc, earlier.notice):
+                notice = notice_blocks.joined(earlier, notice)
             text = notice.text
         else:
             notice_hidden, notice = notice.notice, None

@@ -131,3 +131,26 @@ def test_an_inner_notice_that_withholds_and_one_that_only_sells_access_are_apart
     assert "notice:inside" in signals_for("You have read all your free articles this month.")
     sells = signals_for("Unlock this article and all our journalism: 1 € for the first month.")
     assert "notice:inside-offer" in sells and "notice:inside" not in sells
+
+
+def test_a_second_notice_right_before_the_first_is_cut_too() -> None:
+    # The wall's own sentence, then a campaign box: both leave the text, in the order they
+    # stood; the verdict weighs the one where the text stops.
+    from .conftest import judge, page
+
+    wall = "The rest of this article is for subscribers only."
+    campaign = "Unlock this article and all our journalism: 1 € for the first month."
+    doc = page(f"<article><p>{PROSE}</p><p>{PROSE} Again.</p><p>{wall}</p><p>{campaign}</p>"
+               f"<p>{BIO}</p></article>")
+    verdict, text = judge(doc, "\n".join([PROSE, PROSE + " Again.", wall, campaign, BIO]))
+    assert wall not in text and campaign not in text and BIO in text
+    assert verdict.notice == f"{wall}\n{campaign}"
+
+
+def test_an_earlier_paragraph_of_prose_is_never_a_second_notice() -> None:
+    from scraper.paywall.blocks import find_inner_notice, notice_before
+
+    campaign = "Unlock this article and all our journalism: 1 € for the first month."
+    text = "\n".join([PROSE, PROSE + " Again.", campaign, BIO])
+    first = find_inner_notice(text)
+    assert first is not None and notice_before(text, first) is None
