@@ -187,6 +187,19 @@ def hidden_blob(hidden: HiddenBody, region: LexborNode | None) -> str:
     return unicodedata.normalize("NFC", "\n".join(parts))
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?…。！？])\s+")
+
+
+def _mostly_in(line: str, blob: str) -> bool:
+    """Most of the line's sentences (of ``MIN_LINE_CHARS`` or more) are hidden text: the
+    extractor's copy of a paragraph may differ from the page's (a sentence more or less, taken
+    from the page's structured data), and it is still the hidden paragraph."""
+    sentences = [s for s in _SENTENCE_END.split(line) if len(s) >= MIN_LINE_CHARS]
+    if len(sentences) < 2:
+        return False
+    return 2 * sum(1 for s in sentences if s in blob) > len(sentences)
+
+
 def visible_text(text: str, hidden: HiddenBody, blob: str | None = None) -> str:
     """``text`` without the lines that are hidden: paragraphs of the hidden element, and any
     line of ``MIN_LINE_CHARS`` or more found in ``blob`` (:func:`hidden_blob`; the hidden
@@ -203,7 +216,7 @@ def visible_text(text: str, hidden: HiddenBody, blob: str | None = None) -> str:
     dropped = 0
     for line in text.split("\n"):
         key = " ".join(line.split())
-        if key and (key in hidden_set or (len(key) >= least and key in blob)):
+        if key and (key in hidden_set or (len(key) >= least and (key in blob or _mostly_in(key, blob)))):
             if hidden.how == "clipped" and not any(k.strip() for k in kept) and dropped == 0:
                 kept.append(line)  # the first lines of a clipped container are seen
                 dropped += 1

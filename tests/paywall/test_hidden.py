@@ -215,3 +215,20 @@ def test_has_words_counts_like_count_words() -> None:
     for text in ["one two three", "市议会在学校和道路问题上进行了辩论", "Le maire a dit « oui » hier soir", ""]:
         for least in (1, 3, 5, 8):
             assert has_words(text, least) == (count_words(text) >= least)
+
+
+def test_a_hidden_paragraph_the_extractor_took_in_another_version_is_cut() -> None:
+    # The extractor's copy of a hidden paragraph has a sentence the page's copy lacks (taken
+    # from structured data): most of its sentences are hidden text, so it is hidden text.
+    from scraper.paywall.hidden import HiddenBody, visible_text
+
+    hidden_para = ("The committee heard the witnesses on Monday. The costs of dredging were "
+                   "discussed at length. The fishermen objected to the plan again.")
+    text_para = ("The committee heard the witnesses on Monday. The costs of dredging were "
+                 "discussed at length. A sentence only the structured copy has, about the ferry.")
+    other = "The fishermen objected to the plan again. Nobody else spoke. The mayor said nothing."
+    hidden = HiddenBody("hidden", None, 30, (hidden_para,), 2)  # type: ignore[arg-type]
+    kept = visible_text("\n".join([PROSE, text_para, other]), hidden, hidden_para)
+    assert text_para not in kept
+    assert other in kept  # one sentence of three is hidden: a visible paragraph
+    assert PROSE in kept
