@@ -187,6 +187,7 @@ def hidden_blob(hidden: HiddenBody, region: LexborNode | None) -> str:
     return unicodedata.normalize("NFC", "\n".join(parts))
 
 
+_LIST_MARK = re.compile(r"^[-*•]\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…。！？])\s+")
 
 
@@ -215,7 +216,7 @@ def visible_text(text: str, hidden: HiddenBody, blob: str | None = None) -> str:
     kept: list[str] = []
     dropped = 0
     for line in text.split("\n"):
-        key = " ".join(line.split())
+        key = _LIST_MARK.sub("", " ".join(line.split()))  # "- item": the extractor marks list items
         if key and (key in hidden_set or (len(key) >= least and (key in blob or _mostly_in(key, blob)))):
             if hidden.how == "clipped" and not any(k.strip() for k in kept) and dropped == 0:
                 kept.append(line)  # the first lines of a clipped container are seen

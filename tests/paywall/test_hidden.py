@@ -232,3 +232,15 @@ def test_a_hidden_paragraph_the_extractor_took_in_another_version_is_cut() -> No
     assert text_para not in kept
     assert other in kept  # one sentence of three is hidden: a visible paragraph
     assert PROSE in kept
+
+
+def test_hidden_list_items_leave_the_text_with_their_marks() -> None:
+    # The extracted text marks list items "- item"; the hidden element's items are the same
+    # lines without the mark.
+    from scraper.paywall.hidden import HiddenBody, visible_text
+
+    items = ("The UK must stay in the EU to have influence on the world stage",
+             "Syria needs a political solution in order to defeat the Islamic State group")
+    hidden = HiddenBody("hidden", None, 30, items, 2)  # type: ignore[arg-type]
+    kept = visible_text("\n".join([PROSE] + [f"- {i}" for i in items]), hidden, "\n".join(items))
+    assert kept == PROSE
