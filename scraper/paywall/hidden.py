@@ -192,13 +192,13 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…。！？])\s+")
 
 
 def _mostly_in(line: str, blob: str) -> bool:
-    """Most of the line's sentences (of ``MIN_LINE_CHARS`` or more) are hidden text: the
+    """Half or more of the line's sentences (of ``MIN_LINE_CHARS`` or more) are hidden text: the
     extractor's copy of a paragraph may differ from the page's (a sentence more or less, taken
     from the page's structured data), and it is still the hidden paragraph."""
     sentences = [s for s in _SENTENCE_END.split(line) if len(s) >= MIN_LINE_CHARS]
     if len(sentences) < 2:
         return False
-    return 2 * sum(1 for s in sentences if s in blob) > len(sentences)
+    return 2 * sum(1 for s in sentences if s in blob) >= len(sentences)
 
 
 def visible_text(text: str, hidden: HiddenBody, blob: str | None = None) -> str:
