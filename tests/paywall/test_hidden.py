@@ -226,7 +226,8 @@ def test_a_hidden_paragraph_the_extractor_took_in_another_version_is_cut() -> No
                    "discussed at length. The fishermen objected to the plan again.")
     text_para = ("The committee heard the witnesses on Monday. The costs of dredging were "
                  "discussed at length. A sentence only the structured copy has, about the ferry.")
-    other = "The fishermen objected to the plan again. Nobody else spoke. The mayor said nothing."
+    other = ("The fishermen objected to the plan again. Nobody else spoke at the hearing that day. "
+             "The mayor said nothing at all about it.")
     hidden = HiddenBody("hidden", None, 30, (hidden_para,), 2)  # type: ignore[arg-type]
     kept = visible_text("\n".join([PROSE, text_para, other]), hidden, hidden_para)
     assert text_para not in kept
