@@ -289,6 +289,7 @@ def prose_places(doc: Document, current: LexborNode | None) -> list[BodyPlace]:
     if body is None:
         return []
     totals: dict[int, list[Any]] = {}  # parent mem_id -> [words, last paragraph, parent]
+    named: dict[int, LexborNode | None] = {}  # ancestor mem_id -> it, if named a body container
     for para in body.css("p")[:PROSE_PLACE_PARAGRAPHS]:
         parent = para.parent
         if parent is None:
@@ -300,12 +301,14 @@ def prose_places(doc: Document, current: LexborNode | None) -> list[BodyPlace]:
         entry = totals.setdefault(parent.mem_id, [0, para, parent])
         entry[0] += words if words >= 8 else len(_CJK.findall(text)) // 2
         entry[1] = para
+        _note_body_containers(parent, named)
     places = []
     # The publisher's own marks of its body first, whatever their size: the last paragraph of
     # [itemprop=articleBody], else of the body containers ("article-body", "article__content",
     # "entry-content"; a page with more than a few is a list), else of its only <article>.
     for declared, most in ((body.css("[itemprop=articleBody]"), 1),
-                           (_body_containers(body), PROSE_PLACES), (body.css("article"), 1)):
+                           (_outermost([n for n in named.values() if n is not None]), PROSE_PLACES),
+                           (body.css("article"), 1)):
         if not declared:
             continue
         for container in declared if len(declared) <= most else ():
@@ -325,15 +328,26 @@ def prose_places(doc: Document, current: LexborNode | None) -> list[BodyPlace]:
     return places
 
 
-_NAMED_BODY = ("[class*=body i], [class*=content i], [class*=text i], [id*=body i], "
-               "[id*=content i], [id*=text i]")
+_CONTAINER_LEVELS = 4  # a body container holds its paragraphs at most this many levels down
 
 
-def _body_containers(body: LexborNode) -> list[LexborNode]:
-    """The outermost elements named as an article's body container (:func:`body_container`)."""
-    found = [n for n in body.css(_NAMED_BODY) if n.tag != "body" and body_container(n)]
-    ids = {n.mem_id for n in found}
-    return [n for n in found if not any(a in ids for a in _ancestor_ids(n)[1:])]
+def _note_body_containers(node: LexborNode, named: dict[int, LexborNode | None]) -> None:
+    """Remember which of ``node`` and its nearest ancestors are named as an article's body
+    container (:func:`body_container`), each asked once (a page-wide attribute query costs
+    more than the paragraphs' own few ancestors)."""
+    current: LexborNode | None = node
+    for _ in range(_CONTAINER_LEVELS):
+        if current is None or current.tag in ("body", "html"):
+            return
+        if current.mem_id not in named:
+            named[current.mem_id] = current if body_container(current) else None
+        current = current.parent
+
+
+def _outermost(nodes: list[LexborNode]) -> list[LexborNode]:
+    """``nodes`` without those inside another of them."""
+    ids = {n.mem_id for n in nodes}
+    return [n for n in nodes if not any(a in ids for a in _ancestor_ids(n)[1:])]
 
 
 _SIBLING_STEPS = 25
