@@ -24,7 +24,8 @@ An entry is a word or a phrase (spaces match any whitespace). ``*`` at its end m
 by any letters" (a stem: ``abonn*`` matches abonné, abonnement); at its start, "preceded by any
 letters" (Arabic's attached article: ``*اشتراك``). Without ``*`` the entry is a whole word or
 phrase. With ``boundary: none`` (Chinese, Japanese: no spaces between words) entries are plain
-substrings. Matching is case-insensitive on NFC text.
+substrings. Matching is case-insensitive on NFC text; Greek vowels match with or without
+their accents (capitals drop them).
 
 Every file's ``cases`` are its tests: each ``notices`` text must read as a notice by meaning
 (:func:`reads_as_notice`) and no ``ordinary`` text may. Files are validated on load: unknown
@@ -92,9 +93,20 @@ _WORD = r"(?:\w|[" + _mark_class() + "])"
 _TOKEN = re.compile(_WORD + r"+|[^\w\s]")
 
 
+# Greek written in capitals drops its accents (ΜΟΝΟ ΓΙΑ ΣΥΝΔΡΟΜΗΤΕΣ is μόνο για συνδρομητές):
+# texts and entries are compared without the tonos and dialytika of Greek vowels (folded only
+# in a text that has an accented Greek vowel: most texts are passed by one isascii()).
+_GREEK_ACCENTED = re.compile("[\u0390\u03ac-\u03af\u03b0\u03ca-\u03ce]")
+_GREEK_FOLD = str.maketrans("\u0390\u03ac\u03ad\u03ae\u03af\u03b0\u03ca\u03cb\u03cc\u03cd\u03ce",
+                            "\u03b9\u03b1\u03b5\u03b7\u03b9\u03c5\u03b9\u03c5\u03bf\u03c5\u03c9")
+
+
 def tokens(text: str) -> list[str]:
     """Lower-case words and single punctuation marks: how texts and entries are compared."""
-    return _TOKEN.findall(unicodedata.normalize("NFC", text).lower())
+    text = unicodedata.normalize("NFC", text).lower()
+    if not text.isascii() and _GREEK_ACCENTED.search(text) is not None:
+        text = text.translate(_GREEK_FOLD)
+    return _TOKEN.findall(text)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from scraper.paywall.lexicon import (
     load_languages,
     matcher,
     reads_as_notice,
+    tokens,
 )
 
 CODES = (
@@ -70,6 +71,16 @@ def test_entries_are_simple_stems(lang) -> None:
             assert "*" not in entry.strip("*"), f"{lang.code}: {concept}: {entry!r}"
             assert entry == entry.lower(), f"{lang.code}: {concept}: {entry!r} is not lower case"
             assert entry.strip("*").strip(), f"{lang.code}: {concept}: {entry!r}"
+
+
+def test_greek_in_capitals_reads_as_accented_greek() -> None:
+    # Capitals drop the tonos: ΜΟΝΟ ΓΙΑ ΣΥΝΔΡΟΜΗΤΕΣ is μόνο για συνδρομητές, and an accented
+    # entry (ξεκλειδώ*) matches an unaccented spelling; other scripts keep their accents.
+    m = matcher()
+    assert reads_as_notice(m.concepts("ΜΟΝΟ ΓΙΑ ΣΥΝΔΡΟΜΗΤΕΣ. ΣΥΝΔΕΘΕΙΤΕ."))
+    assert m.concepts("ΣΥΝΕΧΙΣΤΕ ΤΗΝ ΑΝΑΓΝΩΣΗ") == m.concepts("Συνεχίστε την ανάγνωση")
+    assert "unlock" in m.concepts("Ξεκλείδωσε το άρθρο")
+    assert tokens("Réservé ΆΡΘΡΟ Đọc tiếp") == ["réservé", "αρθρο", "đọc", "tiếp"]
 
 
 def test_matcher_names_concepts_of_several_languages() -> None:
