@@ -108,6 +108,9 @@ def is_chrome_line(text: str, concepts: frozenset[str]) -> bool:
         and concepts.isdisjoint(_NEGATIVE)
 
 
+NOTICE_LEAD_WORDS = 8  # a notice paragraph's opening sentences this short are the notice's own
+
+
 def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ()) -> Notice | None:
     """The notice at the end of ``text`` (NFC), by meaning or by a source's rule phrase.
 
@@ -187,7 +190,9 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
                 if take < len(sentences):
                     lead = first[: first.rfind(sentences[-take])].rstrip()
                 break
-        if lead and reads_as_notice(m.concepts(lead)):
+        if lead and (reads_as_notice(m.concepts(lead)) or count_words(lead) < NOTICE_LEAD_WORDS):
+            # A lead that reads as a notice, or a few words opening the notice's own paragraph
+            # ("Quality journalism costs.", "Thank you for reading.", "Locked."), is the notice's.
             lead = ""
         after = lines[cut_line + 1:]
         footer: list[str] = []

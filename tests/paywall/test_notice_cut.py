@@ -154,3 +154,18 @@ def test_an_earlier_paragraph_of_prose_is_never_a_second_notice() -> None:
     text = "\n".join([PROSE, PROSE + " Again.", campaign, BIO])
     first = find_inner_notice(text)
     assert first is not None and notice_before(text, first) is None
+
+
+def test_a_notice_paragraph_is_cut_whole_with_its_short_opening_sentence() -> None:
+    # "Quality journalism costs." opens the notice's own paragraph: it is the notice's, not a
+    # sentence of the article left behind. A long sentence before a notice in the article's
+    # last paragraph stays text.
+    from scraper.paywall.blocks import find_tail_notice
+
+    notice = ("Quality journalism costs. To keep reading this article, choose a digital "
+              "subscription: 1 € the first month.")
+    found = find_tail_notice("\n".join([PROSE, PROSE, notice]))
+    assert found is not None and found.notice == notice and found.text == f"{PROSE}\n{PROSE}"
+    appended = f"{PROSE} To keep reading this article, choose a digital subscription."
+    found = find_tail_notice("\n".join([PROSE, appended]))
+    assert found is not None and found.text == f"{PROSE}\n{PROSE}"
