@@ -9,6 +9,7 @@ verdict finds a wall, cut from ``text`` (it stays only in the raw response).
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 
@@ -74,6 +75,24 @@ def _paragraphs(node: LexborNode) -> tuple[tuple[str, ...], int]:
     return tuple(unicodedata.normalize("NFC", p) for p in found if p), prose
 
 
+# The page's body and the body's region are often the same element: its hidden elements are
+# queried once per page. The answers for the page last asked about are kept, by element: a
+# parsed page is never changed (extract/body.py works on a copy). Per thread, one tree only.
+_queried = threading.local()
+
+
+def _hidden_elements(root: LexborNode) -> list[LexborNode]:
+    """``root.css(_CANDIDATES)``, remembered for the page (callers do not change the list)."""
+    tree = root.parser
+    if getattr(_queried, "tree", None) is not tree:
+        _queried.tree, _queried.found = tree, {}
+    found: dict[int, list[LexborNode]] = _queried.found
+    nodes = found.get(root.mem_id)
+    if nodes is None:
+        nodes = found[root.mem_id] = root.css(_CANDIDATES)
+    return nodes
+
+
 def find_hidden_body(place: BodyPlace | None) -> HiddenBody | None:
     """The first element in the body's region that holds hidden prose of ``MIN_HIDDEN_WORDS``
     or more (two paragraphs of 12+ words): right after the body's end, around it (the end of the
@@ -82,7 +101,7 @@ def find_hidden_body(place: BodyPlace | None) -> HiddenBody | None:
     if place is None:
         return None
     try:
-        candidates = place.region.css(_CANDIDATES)
+        candidates = _hidden_elements(place.region)
     except Exception:
         return None
     for node in candidates[:60]:
@@ -135,12 +154,11 @@ def find_hidden_in_text(root: LexborNode | None, text: str) -> HiddenBody | None
     page-chrome names around them (a layout's "widget-area" column) do not disqualify them."""
     if root is None or not text:
         return None
-    lines = {" ".join(line.split()) for line in text.split("\n")}
-    long_lines = [line for line in lines if len(line.split()) >= 12]
+    long_lines = _long_lines(text)
     if len(long_lines) < 2:
         return None
     try:
-        candidates = root.css(_CANDIDATES)
+        candidates = _hidden_elements(root)
     except Exception:
         return None
     for node in candidates[:200]:
@@ -153,10 +171,21 @@ def find_hidden_in_text(root: LexborNode | None, text: str) -> HiddenBody | None
         found = _hidden_candidate(node, chrome_ok=True)
         if found is None:
             continue
-        shared = sum(1 for p in found.paragraphs if len(p.split()) >= 12 and p in lines)
+        # (A paragraph of 12+ words equal to a line of the text is one of its long lines.)
+        shared = sum(1 for p in found.paragraphs if len(p.split()) >= 12 and p in long_lines)
         if shared >= 2:
             return found
     return None
+
+
+def _long_lines(text: str) -> set[str]:
+    """The distinct lines of ``text`` of 12+ words, spaces collapsed."""
+    out = set()
+    for line in text.split("\n"):
+        words = line.split()
+        if len(words) >= 12:
+            out.add(" ".join(words))
+    return out
 
 
 MIN_LINE_CHARS = 20  # a shorter line ("Share", "Photo: AFP") may be anywhere: never cut by this
@@ -169,7 +198,7 @@ def hidden_blob(hidden: HiddenBody, region: LexborNode | None) -> str:
     parts = [" ".join((hidden.node.text(deep=True, separator=" ") or "").split())]
     if region is not None:
         try:
-            candidates = region.css(_CANDIDATES)
+            candidates = _hidden_elements(region)
         except Exception:
             candidates = []
         for node in candidates[:60]:

@@ -13,7 +13,7 @@ import unicodedata
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from scraper.paywall import boxes, dom
+from scraper.paywall import boxes, dom, hidden
 from scraper.paywall.lexicon import Entry, _has_wide, load_languages, matcher, tokens
 
 
@@ -135,3 +135,22 @@ def test_chrome_answers_belong_to_their_page(markup: str) -> None:
         assert dom.chrome_self(chrome.body.child) is True
         assert dom.chrome_self(plain.body.child) is False
         assert dom.in_chrome(chrome.css_first("p")) and not dom.in_chrome(plain.css_first("p"))
+
+
+def test_hidden_elements_are_the_query_and_belong_to_their_page() -> None:
+    hidden_page = LexborHTMLParser(
+        "<html><body><div id='story'><p>shown</p><div hidden><p>rest</p></div></div>"
+        "<span aria-hidden='true'>icon</span></body></html>")
+    plain = LexborHTMLParser("<html><body><div id='story'><p>shown</p></div></body></html>")
+    for _ in range(2):  # asked again: the remembered answer is the same
+        for tree in (hidden_page, plain):
+            for root in (tree.body, tree.css_first("#story")):
+                assert _ids(hidden._hidden_elements(root)) == _ids(root.css(hidden._CANDIDATES))
+    assert hidden._hidden_elements(plain.body) == []
+    assert len(hidden._hidden_elements(hidden_page.body)) == 2
+
+
+def test_long_lines_are_the_texts_lines_of_twelve_words() -> None:
+    long = "one two three four five six seven eight nine ten eleven twelve"
+    text = f"{long}\n  {long.replace(' ', '   ')} \nshort line\n{long} thirteen\n"
+    assert hidden._long_lines(text) == {long, long + " thirteen"}
