@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborNode
 
 from scraper.extract.words import count_words
-from scraper.paywall.dom import shown_text
+from scraper.paywall.dom import page_memo, shown_text
 from scraper.paywall.lexicon import ACCESS, GATE, NEGATIVE, matcher, reads_as_notice
 
 TAIL_CHARS = 1500  # how much of the text's end is read for a notice
@@ -325,6 +325,19 @@ MAX_BLOCK_CHARS = 2000  # longer blocks are prose or page furniture, never a not
 
 
 def read_block(node: LexborNode | None, text: str) -> Block:
+    if node is None:
+        return _read_block(None, text)
+    # The same element is read again when the body's end is looked for elsewhere (the blocks
+    # after the paragraph before the last follow it too): remembered for the page (dom.page_memo).
+    memo = page_memo(node.parser, "read_block")
+    key = (node.mem_id, text)
+    block = memo.get(key)
+    if block is None:
+        block = memo[key] = _read_block(node, text)
+    return block
+
+
+def _read_block(node: LexborNode | None, text: str) -> Block:
     m = matcher()
     words = count_words(text)
     readable = words <= AFTER_MAX_WORDS and len(text) <= MAX_BLOCK_CHARS

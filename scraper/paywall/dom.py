@@ -394,8 +394,31 @@ def _chrome_names(node: LexborNode) -> bool:
 _SCRIPTED = ", ".join(sorted(NO_TEXT_TAGS))
 
 
+# Answers about one page's elements, kept while the same page is asked about (per thread, the
+# page last asked about only). A verdict asks some questions of the same element several times
+# (the blocks after the body's end, then after the paragraph before it); a parsed page is never
+# changed (extract/body.py works on a copy), so an answer stays true for the page's lifetime.
+_page = threading.local()
+
+
+def page_memo(tree: Any, name: str) -> dict[Any, Any]:
+    """The dict of ``name``'s remembered answers about the page ``tree`` (empty for a new page)."""
+    if getattr(_page, "tree", None) is not tree:
+        _page.tree, _page.memos = tree, {}
+    memos: dict[str, dict[Any, Any]] = _page.memos
+    return memos.setdefault(name, {})
+
+
 def shown_text(node: LexborNode) -> str:
     """``node``'s text without what its scripts, styles and templates hold (code is no text)."""
+    memo = page_memo(node.parser, "shown_text")
+    text = memo.get(node.mem_id)
+    if text is None:
+        text = memo[node.mem_id] = _shown_text(node)
+    return text
+
+
+def _shown_text(node: LexborNode) -> str:
     if node.css_first(_SCRIPTED) is None:
         return node.text(deep=True, separator=" ") or ""
     return " ".join(

@@ -9,14 +9,13 @@ verdict finds a wall, cut from ``text`` (it stays only in the raw response).
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
 
 from selectolax.lexbor import LexborNode
 
 from scraper.extract.words import count_words
-from scraper.paywall.dom import HIDDEN_STYLE, BodyPlace, in_chrome
+from scraper.paywall.dom import HIDDEN_STYLE, BodyPlace, in_chrome, page_memo
 
 MIN_HIDDEN_WORDS = 40  # less than this is a template, a label or a caption, not the article
 _CANDIDATES = (
@@ -75,21 +74,14 @@ def _paragraphs(node: LexborNode) -> tuple[tuple[str, ...], int]:
     return tuple(unicodedata.normalize("NFC", p) for p in found if p), prose
 
 
-# The page's body and the body's region are often the same element: its hidden elements are
-# queried once per page. The answers for the page last asked about are kept, by element: a
-# parsed page is never changed (extract/body.py works on a copy). Per thread, one tree only.
-_queried = threading.local()
-
-
 def _hidden_elements(root: LexborNode) -> list[LexborNode]:
-    """``root.css(_CANDIDATES)``, remembered for the page (callers do not change the list)."""
-    tree = root.parser
-    if getattr(_queried, "tree", None) is not tree:
-        _queried.tree, _queried.found = tree, {}
-    found: dict[int, list[LexborNode]] = _queried.found
-    nodes = found.get(root.mem_id)
+    """``root.css(_CANDIDATES)``, remembered for the page (:func:`~scraper.paywall.dom.page_memo`;
+    callers do not change the list): the body's region is often the body itself, which
+    :func:`find_hidden_in_text` searches after :func:`find_hidden_body`."""
+    memo = page_memo(root.parser, "hidden_elements")
+    nodes = memo.get(root.mem_id)
     if nodes is None:
-        nodes = found[root.mem_id] = root.css(_CANDIDATES)
+        nodes = memo[root.mem_id] = root.css(_CANDIDATES)
     return nodes
 
 

@@ -13,7 +13,7 @@ import unicodedata
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from scraper.paywall import boxes, dom, hidden
+from scraper.paywall import blocks, boxes, dom, hidden
 from scraper.paywall.lexicon import Entry, _has_wide, load_languages, matcher, tokens
 
 
@@ -154,3 +154,30 @@ def test_long_lines_are_the_texts_lines_of_twelve_words() -> None:
     long = "one two three four five six seven eight nine ten eleven twelve"
     text = f"{long}\n  {long.replace(' ', '   ')} \nshort line\n{long} thirteen\n"
     assert hidden._long_lines(text) == {long, long + " thirteen"}
+
+
+def test_page_memo_is_per_page_and_per_name() -> None:
+    one, two = LexborHTMLParser("<p>1</p>"), LexborHTMLParser("<p>2</p>")
+    dom.page_memo(one, "a")["k"] = 1
+    assert dom.page_memo(one, "a") == {"k": 1} and dom.page_memo(one, "b") == {}
+    assert dom.page_memo(two, "a") == {}  # another page: nothing remembered
+    assert dom.page_memo(one, "a") == {}  # the first page asked again: answers recomputed
+
+
+def test_shown_text_and_read_block_answer_for_their_own_page() -> None:
+    walled = LexborHTMLParser(
+        "<html><body><div id='box'>Subscribe to read the rest of this article."
+        "<a href='/abonnement'>Subscribe</a><input type='password'><script>x=1</script>"
+        "</div></body></html>")
+    plain = LexborHTMLParser("<html><body><div id='box'>Photo: AFP</div></body></html>")
+    for _ in range(2):  # asked again (remembered), and alternating between the two pages
+        box = walled.css_first("#box")
+        text = " ".join(dom.shown_text(box).split())
+        assert text == "Subscribe to read the rest of this article. Subscribe"
+        block = blocks.read_block(box, text)
+        assert block.login_form and block.subscription_links == 1 and block.reads_as_notice
+        other = plain.css_first("#box")
+        assert dom.shown_text(other) == "Photo: AFP"
+        quiet = blocks.read_block(other, "Photo: AFP")
+        assert not quiet.login_form and quiet.subscription_links == 0
+        assert blocks.read_block(other, text).concepts == block.concepts  # the text is read too
