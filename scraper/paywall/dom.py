@@ -210,15 +210,29 @@ def _find_anchor_in(root: Any, text: str, scope: str) -> LexborNode | None:
         for snippet in snippets:
             if len(snippet) < 6:
                 continue
-            try:
-                matches = root.css(f'{scope}:lexbor-contains("{css_string(snippet)}")')
-            except Exception:
-                matches = []
+            matches = _containing(root, f'{scope}:lexbor-contains("{css_string(snippet)}")')
             # Not the page's JSON-LD: an articleBody taken as the text is also in a <script>.
             matches = [m for m in matches if m.tag not in NO_TEXT_TAGS]
             if matches:
                 return matches[-1]
     return None
+
+
+def _containing(root: Any, query: str) -> list[LexborNode]:
+    """``root.css(query)`` (no elements for a query lexbor refuses), remembered for the page
+    (:func:`page_memo`): the body is placed again from texts that share paragraphs (the text
+    without its notice, its hidden part or its last paragraph)."""
+    tree = root.parser if isinstance(root, LexborNode) else root
+    memo = page_memo(tree, "containing")
+    key = (root.mem_id if isinstance(root, LexborNode) else None, query)
+    matches = memo.get(key)
+    if matches is None:
+        try:
+            matches = root.css(query)
+        except Exception:
+            matches = []
+        memo[key] = matches
+    return matches
 
 
 @dataclass(frozen=True)

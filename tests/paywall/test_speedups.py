@@ -181,3 +181,17 @@ def test_shown_text_and_read_block_answer_for_their_own_page() -> None:
         quiet = blocks.read_block(other, "Photo: AFP")
         assert not quiet.login_form and quiet.subscription_links == 0
         assert blocks.read_block(other, text).concepts == block.concepts  # the text is read too
+
+
+def test_contains_queries_answer_for_their_own_page_and_root() -> None:
+    query = 'body :lexbor-contains("the closing words")'
+    one = LexborHTMLParser("<html><body><div><p>Here are the closing words.</p></div></body></html>")
+    two = LexborHTMLParser("<html><body><p>Other words.</p></body></html>")
+    for _ in range(2):
+        assert [n.tag for n in dom._containing(one, query)] == ["p"]
+        assert _ids(dom._containing(one, query)) == _ids(one.css(query))
+        assert dom._containing(two, query) == []
+        div = one.css_first("div")
+        assert _ids(dom._containing(div, ':lexbor-contains("closing")')) == \
+            _ids(div.css(':lexbor-contains("closing")'))
+        assert dom._containing(one, ':lexbor-contains("unclosed') == []  # refused: no elements
