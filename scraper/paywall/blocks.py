@@ -116,7 +116,9 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
             break
         seen += 1
         words = count_words(line)
-        found = m.concepts(line) if len(line) <= MAX_BLOCK_CHARS else frozenset()
+        # A longer line is prose: neither a notice nor a box's short line, whatever it says.
+        readable = words <= NOTICE_MAX_WORDS and len(line) <= MAX_BLOCK_CHARS
+        found = m.concepts(line) if readable else frozenset()
         if words <= NOTICE_MAX_WORDS and reads_as_notice(found):
             if found.isdisjoint(_WITHHELD):
                 if cut_line is not None and words < 8 and not headed and \
@@ -180,8 +182,10 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
         if len(sentences) <= take:
             break
         closing = " ".join(sentences[-take:])
+        if count_words(closing) > 60:
+            continue  # prose, not a notice: not read
         found = m.concepts(closing)
-        if count_words(closing) <= 60 and reads_as_notice(found):
+        if reads_as_notice(found):
             start = line.rfind(sentences[-take])
             notice = "\n".join([line[start:]] + lines[prose_line + 1:]).strip()
             kept = "\n".join(lines[:prose_line] + [line[:start].rstrip()]).rstrip()
