@@ -81,8 +81,41 @@ def _hidden_elements(root: LexborNode) -> list[LexborNode]:
     memo = page_memo(root.parser, "hidden_elements")
     nodes = memo.get(root.mem_id)
     if nodes is None:
-        nodes = memo[root.mem_id] = root.css(_CANDIDATES)
+        body = root.parser.body
+        if body is not None and root.mem_id != body.mem_id and _inside(root, body):
+            # An element of the body: its matches are those of the body's (asked for anyway by
+            # find_hidden_in_text) that lie inside it, a run in document order.
+            nodes = _run_inside(root, body, _hidden_elements(body))
+        else:
+            nodes = root.css(_CANDIDATES)
+        memo[root.mem_id] = nodes
     return nodes
+
+
+def _inside(node: LexborNode, root: LexborNode) -> bool:
+    current: LexborNode | None = node
+    while current is not None and current.mem_id != root.mem_id:
+        current = current.parent
+    return current is not None
+
+
+def _run_inside(root: LexborNode, body: LexborNode, nodes: list[LexborNode]) -> list[LexborNode]:
+    """The ``nodes`` (in document order, all in ``body``) that are ``root`` or inside it."""
+    known = {root.mem_id: True, body.mem_id: False}  # element -> inside root (ancestors seen)
+    out: list[LexborNode] = []
+    for node in nodes:
+        path = []
+        current = node
+        while current.mem_id not in known:  # every node's walk up ends at body or root
+            path.append(current.mem_id)
+            current = current.parent
+        inside = known[current.mem_id]
+        known.update(dict.fromkeys(path, inside))
+        if inside:
+            out.append(node)
+        elif out:
+            break  # past root's subtree: the rest of the nodes follow it
+    return out
 
 
 def find_hidden_body(place: BodyPlace | None) -> HiddenBody | None:

@@ -195,3 +195,17 @@ def test_contains_queries_answer_for_their_own_page_and_root() -> None:
         assert _ids(dom._containing(div, ':lexbor-contains("closing")')) == \
             _ids(div.css(':lexbor-contains("closing")'))
         assert dom._containing(one, ':lexbor-contains("unclosed') == []  # refused: no elements
+
+
+def test_hidden_elements_of_a_region_are_the_bodys_inside_it() -> None:
+    tree = LexborHTMLParser(
+        "<html><body><header><i aria-hidden='true'>*</i><nav hidden>menu</nav></header>"
+        "<main><div id='region' class='is-hidden'><p>a</p><span aria-hidden='true'>b</span>"
+        "<div><div style='display: none'>deep</div></div></div>"
+        "<aside style='filter: blur(4px)'>side</aside></main>"
+        "<footer><span class='visually-hidden'>x</span></footer></body></html>")
+    for selector in ("#region", "main", "header", "footer", "#region div div"):
+        region = tree.css_first(selector)
+        expected = _ids(region.css(hidden._CANDIDATES))
+        assert _ids(hidden._hidden_elements(region)) == expected, selector
+    assert len(hidden._hidden_elements(tree.css_first("#region"))) == 3  # itself, span, div
