@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from selectolax.lexbor import LexborNode
 
 from scraper.extract.words import count_words
-from scraper.paywall.dom import shown_text
+from scraper.paywall.dom import page_memo, shown_text
 from scraper.paywall.lexicon import ACCESS, GATE, NEGATIVE, matcher, reads_as_notice
 
 TAIL_CHARS = 1500  # how much of the text's end is read for a notice
@@ -147,7 +147,9 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
             break
         seen += 1
         words = count_words(line)
-        found = m.concepts(line) if len(line) <= MAX_BLOCK_CHARS else frozenset()
+        # A longer line is prose: neither a notice nor a box's short line, whatever it says.
+        readable = words <= NOTICE_MAX_WORDS and len(line) <= MAX_BLOCK_CHARS
+        found = m.concepts(line) if readable else frozenset()
         if words <= NOTICE_MAX_WORDS and reads_as_notice(found):
             if found.isdisjoint(_WITHHELD):
                 if cut_line is not None and words < 8 and not headed and \
@@ -213,8 +215,10 @@ def find_tail_notice(text: str, rule_patterns: tuple[re.Pattern[str], ...] = ())
         if len(sentences) <= take:
             break
         closing = " ".join(sentences[-take:])
+        if count_words(closing) > 60:
+            continue  # prose, not a notice: not read
         found = m.concepts(closing)
-        if count_words(closing) <= 60 and reads_as_notice(found):
+        if reads_as_notice(found):
             start = line.rfind(sentences[-take])
             notice = "\n".join([line[start:]] + lines[prose_line + 1:]).strip()
             kept = "\n".join(lines[:prose_line] + [line[:start].rstrip()]).rstrip()
@@ -358,6 +362,19 @@ MAX_BLOCK_CHARS = 2000  # longer blocks are prose or page furniture, never a not
 
 
 def read_block(node: LexborNode | None, text: str) -> Block:
+    if node is None:
+        return _read_block(None, text)
+    # The same element is read again when the body's end is looked for elsewhere (the blocks
+    # after the paragraph before the last follow it too): remembered for the page (dom.page_memo).
+    memo = page_memo(node.parser, "read_block")
+    key = (node.mem_id, text)
+    block = memo.get(key)
+    if block is None:
+        block = memo[key] = _read_block(node, text)
+    return block
+
+
+def _read_block(node: LexborNode | None, text: str) -> Block:
     m = matcher()
     words = count_words(text)
     readable = words <= AFTER_MAX_WORDS and len(text) <= MAX_BLOCK_CHARS

@@ -210,15 +210,29 @@ def _find_anchor_in(root: Any, text: str, scope: str) -> LexborNode | None:
         for snippet in snippets:
             if len(snippet) < 6:
                 continue
-            try:
-                matches = root.css(f'{scope}:lexbor-contains("{css_string(snippet)}")')
-            except Exception:
-                matches = []
+            matches = _containing(root, f'{scope}:lexbor-contains("{css_string(snippet)}")')
             # Not the page's JSON-LD: an articleBody taken as the text is also in a <script>.
             matches = [m for m in matches if m.tag not in NO_TEXT_TAGS]
             if matches:
                 return matches[-1]
     return None
+
+
+def _containing(root: Any, query: str) -> list[LexborNode]:
+    """``root.css(query)`` (no elements for a query lexbor refuses), remembered for the page
+    (:func:`page_memo`): the body is placed again from texts that share paragraphs (the text
+    without its notice, its hidden part or its last paragraph)."""
+    tree = root.parser if isinstance(root, LexborNode) else root
+    memo = page_memo(tree, "containing")
+    key = (root.mem_id if isinstance(root, LexborNode) else None, query)
+    matches = memo.get(key)
+    if matches is None:
+        try:
+            matches = root.css(query)
+        except Exception:
+            matches = []
+        memo[key] = matches
+    return matches
 
 
 @dataclass(frozen=True)
@@ -436,8 +450,31 @@ def _chrome_names(node: LexborNode) -> bool:
 _SCRIPTED = ", ".join(sorted(NO_TEXT_TAGS))
 
 
+# Answers about one page's elements, kept while the same page is asked about (per thread, the
+# page last asked about only). A verdict asks some questions of the same element several times
+# (the blocks after the body's end, then after the paragraph before it); a parsed page is never
+# changed (extract/body.py works on a copy), so an answer stays true for the page's lifetime.
+_page = threading.local()
+
+
+def page_memo(tree: Any, name: str) -> dict[Any, Any]:
+    """The dict of ``name``'s remembered answers about the page ``tree`` (empty for a new page)."""
+    if getattr(_page, "tree", None) is not tree:
+        _page.tree, _page.memos = tree, {}
+    memos: dict[str, dict[Any, Any]] = _page.memos
+    return memos.setdefault(name, {})
+
+
 def shown_text(node: LexborNode) -> str:
     """``node``'s text without what its scripts, styles and templates hold (code is no text)."""
+    memo = page_memo(node.parser, "shown_text")
+    text = memo.get(node.mem_id)
+    if text is None:
+        text = memo[node.mem_id] = _shown_text(node)
+    return text
+
+
+def _shown_text(node: LexborNode) -> str:
     if node.css_first(_SCRIPTED) is None:
         return node.text(deep=True, separator=" ") or ""
     return " ".join(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborNode
 
 from scraper.extract.words import count_words, has_words
-from scraper.paywall.dom import HIDDEN_STYLE, BodyPlace, in_chrome
+from scraper.paywall.dom import HIDDEN_STYLE, BodyPlace, in_chrome, page_memo
 
 MIN_HIDDEN_WORDS = 40  # less than this is a template, a label or a caption, not the article
 _CANDIDATES = (
@@ -74,6 +74,50 @@ def _paragraphs(node: LexborNode) -> tuple[tuple[str, ...], int]:
     return tuple(unicodedata.normalize("NFC", p) for p in found if p), prose
 
 
+def _hidden_elements(root: LexborNode) -> list[LexborNode]:
+    """``root.css(_CANDIDATES)``, remembered for the page (:func:`~scraper.paywall.dom.page_memo`;
+    callers do not change the list): the body's region is often the body itself, which
+    :func:`find_hidden_in_text` searches after :func:`find_hidden_body`."""
+    memo = page_memo(root.parser, "hidden_elements")
+    nodes = memo.get(root.mem_id)
+    if nodes is None:
+        body = root.parser.body
+        if body is not None and root.mem_id != body.mem_id and _inside(root, body):
+            # An element of the body: its matches are those of the body's (asked for anyway by
+            # find_hidden_in_text) that lie inside it, a run in document order.
+            nodes = _run_inside(root, body, _hidden_elements(body))
+        else:
+            nodes = root.css(_CANDIDATES)
+        memo[root.mem_id] = nodes
+    return nodes
+
+
+def _inside(node: LexborNode, root: LexborNode) -> bool:
+    current: LexborNode | None = node
+    while current is not None and current.mem_id != root.mem_id:
+        current = current.parent
+    return current is not None
+
+
+def _run_inside(root: LexborNode, body: LexborNode, nodes: list[LexborNode]) -> list[LexborNode]:
+    """The ``nodes`` (in document order, all in ``body``) that are ``root`` or inside it."""
+    known = {root.mem_id: True, body.mem_id: False}  # element -> inside root (ancestors seen)
+    out: list[LexborNode] = []
+    for node in nodes:
+        path = []
+        current = node
+        while current.mem_id not in known:  # every node's walk up ends at body or root
+            path.append(current.mem_id)
+            current = current.parent
+        inside = known[current.mem_id]
+        known.update(dict.fromkeys(path, inside))
+        if inside:
+            out.append(node)
+        elif out:
+            break  # past root's subtree: the rest of the nodes follow it
+    return out
+
+
 def find_hidden_body(place: BodyPlace | None) -> HiddenBody | None:
     """The first element in the body's region that holds hidden prose of ``MIN_HIDDEN_WORDS``
     or more (two paragraphs of 12+ words): right after the body's end, around it (the end of the
@@ -82,7 +126,7 @@ def find_hidden_body(place: BodyPlace | None) -> HiddenBody | None:
     if place is None:
         return None
     try:
-        candidates = place.region.css(_CANDIDATES)
+        candidates = _hidden_elements(place.region)
     except Exception:
         return None
     for node in candidates[:60]:
@@ -139,12 +183,11 @@ def find_hidden_in_text(root: LexborNode | None, text: str) -> HiddenBody | None
     page-chrome names around them (a layout's "widget-area" column) do not disqualify them."""
     if root is None or not text:
         return None
-    lines = {" ".join(line.split()) for line in text.split("\n")}
-    long_lines = [line for line in lines if has_words(line, 12)]
+    long_lines = _long_lines(text)
     if len(long_lines) < 2:
         return None
     try:
-        candidates = root.css(_CANDIDATES)
+        candidates = _hidden_elements(root)
     except Exception:
         return None
     for node in candidates[:200]:
@@ -157,10 +200,20 @@ def find_hidden_in_text(root: LexborNode | None, text: str) -> HiddenBody | None
         found = _hidden_candidate(node, chrome_ok=True)
         if found is None:
             continue
-        shared = sum(1 for p in found.paragraphs if has_words(p, 12) and p in lines)
+        # (A paragraph of 12+ words equal to a line of the text is one of its long lines.)
+        shared = sum(1 for p in found.paragraphs if has_words(p, 12) and p in long_lines)
         if shared >= 2:
             return found
     return None
+
+
+def _long_lines(text: str) -> set[str]:
+    """The distinct lines of ``text`` of 12+ words (CJK-aware), spaces collapsed."""
+    out = set()
+    for line in text.split("\n"):
+        if has_words(line, 12):
+            out.add(" ".join(line.split()))
+    return out
 
 
 MIN_LINE_CHARS = 20  # a shorter line ("Share", "Photo: AFP") may be anywhere: never cut by this
@@ -173,7 +226,7 @@ def hidden_blob(hidden: HiddenBody, region: LexborNode | None) -> str:
     parts = [" ".join((hidden.node.text(deep=True, separator=" ") or "").split())]
     if region is not None:
         try:
-            candidates = region.css(_CANDIDATES)
+            candidates = _hidden_elements(region)
         except Exception:
             candidates = []
         for node in candidates[:60]:

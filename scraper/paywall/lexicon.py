@@ -101,12 +101,17 @@ _GREEK_FOLD = str.maketrans("\u0390\u03ac\u03ad\u03ae\u03af\u03b0\u03ca\u03cb\u0
                             "\u03b9\u03b1\u03b5\u03b7\u03b9\u03c5\u03b9\u03c5\u03bf\u03c5\u03c9")
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-case words and single punctuation marks: how texts and entries are compared."""
+def _folded(text: str) -> str:
+    """``text`` as it is compared: NFC, lower-case, Greek vowels without their accents."""
     text = unicodedata.normalize("NFC", text).lower()
     if not text.isascii() and _GREEK_ACCENTED.search(text) is not None:
         text = text.translate(_GREEK_FOLD)
-    return _TOKEN.findall(text)
+    return text
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case words and single punctuation marks: how texts and entries are compared."""
+    return _TOKEN.findall(_folded(text))
 
 
 @dataclass(frozen=True)
@@ -316,17 +321,21 @@ class Matcher:
         found: dict[str, str] = {}
         if not text:
             return found
-        toks = tokens(text)
-        lowered = " ".join(toks)
+        flat = _folded(text)
+        toks = _TOKEN.findall(flat)  # tokens(text), the text folded once
         # Most entries of scripts from Hebrew on (Arabic, Devanagari, CJK, Hangul) need no
         # look unless the text holds a letter of them: one scan of the text, not hundreds.
         # (An entry with a wide letter never matches a text without one: each of its words
         # must be found inside a token. So infixes are only tried where their first word is.)
-        wide = _has_wide(lowered)
-        hot = self._hot(set(toks))
-        # The pairs of the text's adjacent tokens that start a phrase ("the rest"): few or none.
+        # An ASCII text (most closing lines of English pages) holds none: not scanned for one.
+        wide = not flat.isascii() and _has_wide(" ".join(toks))
+        distinct = set(toks)
+        hot = self._hot(distinct)
+        # The pairs of the text's adjacent tokens that start a phrase ("the rest"): few or none
+        # (none at all when no token is the first word of a phrase).
         pair_plans = self._pair_plans
-        pairs = pair_plans.keys() & zip(toks, toks[1:])
+        pairs = pair_plans.keys() & zip(toks, toks[1:]) \
+            if not distinct.isdisjoint(self.pair_firsts) else ()
         if pairs:
             starts = {first for first, _ in pairs}
             hot = {**{tok: ((), ()) for tok in starts}, **hot}
@@ -358,9 +367,8 @@ class Matcher:
                         found[concept] = " ".join(toks[i:i + size])
         substrings = self.substrings if wide else self.narrow_substrings
         if substrings:
-            lowered = unicodedata.normalize("NFC", text).lower()
             for concept, sub in substrings:
-                if concept not in found and sub in lowered:
+                if concept not in found and sub in flat:
                     found[concept] = sub
         return found
 

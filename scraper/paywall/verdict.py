@@ -33,6 +33,7 @@ when it is the rest of the body (after the visible end, or the body's own contai
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 from selectolax.lexbor import LexborNode
@@ -151,11 +152,11 @@ def assess(
     near_end = None
     region = place.region if place is not None else doc.tree.body
     if notice is None and region is not None and not any(b.reads_as_notice for b in blocks):
-        prose = [p for p in visible.split("\n") if has_words(p, PROSE_PARAGRAPH_WORDS)]
+        lines = visible.split("\n")
         near_end = notice_blocks.near_end_notice(
-            region, prose[0] if prose else "",
+            region, _first_prose(lines),
             lambda n: hidden_or_chrome(n, self_may_be_box=False) is None,
-            prose[-1] if prose else "")
+            _first_prose(reversed(lines)))
     ev = Evidence(
         doc=doc, text=visible, body_words=body_words, rules=rules, description=description,
         place=place, declaration=decl, lengths=publisher_lengths(doc), notice=notice,
@@ -322,6 +323,11 @@ def _before_hidden(text: str, hidden: HiddenBody, blob: str) -> str:
 def _teaser(text: str) -> bool:
     """Some prose stays visible: at least ``LEDE_WORDS`` words in a paragraph of prose."""
     return count_words(text) >= LEDE_WORDS and prose_paragraphs(text) >= 1
+
+
+def _first_prose(lines: Iterable[str]) -> str:
+    """The first of ``lines`` of prose (``PROSE_PARAGRAPH_WORDS`` words, CJK-aware), or ""."""
+    return next((line for line in lines if has_words(line, PROSE_PARAGRAPH_WORDS)), "")
 
 
 def _without_last_prose(text: str) -> str:

@@ -13,7 +13,7 @@ import unicodedata
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from scraper.paywall import boxes, dom
+from scraper.paywall import blocks, boxes, dom, hidden
 from scraper.paywall.lexicon import Entry, _has_wide, load_languages, matcher, tokens
 
 
@@ -135,3 +135,77 @@ def test_chrome_answers_belong_to_their_page(markup: str) -> None:
         assert dom.chrome_self(chrome.body.child) is True
         assert dom.chrome_self(plain.body.child) is False
         assert dom.in_chrome(chrome.css_first("p")) and not dom.in_chrome(plain.css_first("p"))
+
+
+def test_hidden_elements_are_the_query_and_belong_to_their_page() -> None:
+    hidden_page = LexborHTMLParser(
+        "<html><body><div id='story'><p>shown</p><div hidden><p>rest</p></div></div>"
+        "<span aria-hidden='true'>icon</span></body></html>")
+    plain = LexborHTMLParser("<html><body><div id='story'><p>shown</p></div></body></html>")
+    for _ in range(2):  # asked again: the remembered answer is the same
+        for tree in (hidden_page, plain):
+            for root in (tree.body, tree.css_first("#story")):
+                assert _ids(hidden._hidden_elements(root)) == _ids(root.css(hidden._CANDIDATES))
+    assert hidden._hidden_elements(plain.body) == []
+    assert len(hidden._hidden_elements(hidden_page.body)) == 2
+
+
+def test_long_lines_are_the_texts_lines_of_twelve_words() -> None:
+    long = "one two three four five six seven eight nine ten eleven twelve"
+    text = f"{long}\n  {long.replace(' ', '   ')} \nshort line\n{long} thirteen\n"
+    assert hidden._long_lines(text) == {long, long + " thirteen"}
+
+
+def test_page_memo_is_per_page_and_per_name() -> None:
+    one, two = LexborHTMLParser("<p>1</p>"), LexborHTMLParser("<p>2</p>")
+    dom.page_memo(one, "a")["k"] = 1
+    assert dom.page_memo(one, "a") == {"k": 1} and dom.page_memo(one, "b") == {}
+    assert dom.page_memo(two, "a") == {}  # another page: nothing remembered
+    assert dom.page_memo(one, "a") == {}  # the first page asked again: answers recomputed
+
+
+def test_shown_text_and_read_block_answer_for_their_own_page() -> None:
+    walled = LexborHTMLParser(
+        "<html><body><div id='box'>Subscribe to read the rest of this article."
+        "<a href='/abonnement'>Subscribe</a><input type='password'><script>x=1</script>"
+        "</div></body></html>")
+    plain = LexborHTMLParser("<html><body><div id='box'>Photo: AFP</div></body></html>")
+    for _ in range(2):  # asked again (remembered), and alternating between the two pages
+        box = walled.css_first("#box")
+        text = " ".join(dom.shown_text(box).split())
+        assert text == "Subscribe to read the rest of this article. Subscribe"
+        block = blocks.read_block(box, text)
+        assert block.login_form and block.subscription_links == 1 and block.reads_as_notice
+        other = plain.css_first("#box")
+        assert dom.shown_text(other) == "Photo: AFP"
+        quiet = blocks.read_block(other, "Photo: AFP")
+        assert not quiet.login_form and quiet.subscription_links == 0
+        assert blocks.read_block(other, text).concepts == block.concepts  # the text is read too
+
+
+def test_contains_queries_answer_for_their_own_page_and_root() -> None:
+    query = 'body :lexbor-contains("the closing words")'
+    one = LexborHTMLParser("<html><body><div><p>Here are the closing words.</p></div></body></html>")
+    two = LexborHTMLParser("<html><body><p>Other words.</p></body></html>")
+    for _ in range(2):
+        assert [n.tag for n in dom._containing(one, query)] == ["p"]
+        assert _ids(dom._containing(one, query)) == _ids(one.css(query))
+        assert dom._containing(two, query) == []
+        div = one.css_first("div")
+        assert _ids(dom._containing(div, ':lexbor-contains("closing")')) == \
+            _ids(div.css(':lexbor-contains("closing")'))
+        assert dom._containing(one, ':lexbor-contains("unclosed') == []  # refused: no elements
+
+
+def test_hidden_elements_of_a_region_are_the_bodys_inside_it() -> None:
+    tree = LexborHTMLParser(
+        "<html><body><header><i aria-hidden='true'>*</i><nav hidden>menu</nav></header>"
+        "<main><div id='region' class='is-hidden'><p>a</p><span aria-hidden='true'>b</span>"
+        "<div><div style='display: none'>deep</div></div></div>"
+        "<aside style='filter: blur(4px)'>side</aside></main>"
+        "<footer><span class='visually-hidden'>x</span></footer></body></html>")
+    for selector in ("#region", "main", "header", "footer", "#region div div"):
+        region = tree.css_first(selector)
+        expected = _ids(region.css(hidden._CANDIDATES))
+        assert _ids(hidden._hidden_elements(region)) == expected, selector
+    assert len(hidden._hidden_elements(tree.css_first("#region"))) == 3  # itself, span, div
