@@ -16,7 +16,7 @@ def count_words(text: str) -> int:
     if not text:
         return 0
     words = len(text.split())
-    if text.isascii():
+    if text.isascii() or max(text) < "\u3040":  # no kana or Han letter: nothing to add
         return words
     cjk = len(CJK.findall(text))
     return words + cjk // 2
