@@ -254,6 +254,15 @@ def _mostly_in(line: str, blob: str) -> bool:
     return 2 * sum(1 for s in sentences if s in blob) >= len(sentences)
 
 
+def is_hidden_line(line: str, hidden_set: set[str], blob: str, least: int = MIN_LINE_CHARS) -> bool:
+    """A line of the extracted text is hidden text: one of the hidden element's paragraphs
+    (``hidden_set``, spaces collapsed), or a line of ``least`` characters or more found in
+    ``blob``, whole or by half its sentences; a list item's "- " mark aside."""
+    key = _LIST_MARK.sub("", " ".join(line.split()))  # "- item": the extractor marks list items
+    return bool(key) and (key in hidden_set or (
+        len(key) >= least and (key in blob or _mostly_in(key, blob))))
+
+
 def visible_text(text: str, hidden: HiddenBody, blob: str | None = None) -> str:
     """``text`` without the lines that are hidden: paragraphs of the hidden element, and any
     line of ``MIN_LINE_CHARS`` or more found in ``blob`` (:func:`hidden_blob`; the hidden
@@ -269,8 +278,7 @@ def visible_text(text: str, hidden: HiddenBody, blob: str | None = None) -> str:
     kept: list[str] = []
     dropped = 0
     for line in text.split("\n"):
-        key = _LIST_MARK.sub("", " ".join(line.split()))  # "- item": the extractor marks list items
-        if key and (key in hidden_set or (len(key) >= least and (key in blob or _mostly_in(key, blob)))):
+        if is_hidden_line(line, hidden_set, blob, least):
             if hidden.how == "clipped" and not any(k.strip() for k in kept) and dropped == 0:
                 kept.append(line)  # the first lines of a clipped container are seen
                 dropped += 1

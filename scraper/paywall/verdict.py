@@ -60,11 +60,11 @@ from scraper.paywall.dom import (
     shown_text,
 )
 from scraper.paywall.hidden import (
-    MIN_LINE_CHARS,
     HiddenBody,
     find_hidden_body,
     find_hidden_in_text,
     hidden_blob,
+    is_hidden_line,
     visible_text,
 )
 from scraper.paywall.length import publisher_lengths
@@ -310,8 +310,7 @@ def _before_hidden(text: str, hidden: HiddenBody, blob: str) -> str:
     article goes on after them (a collapsed part in the middle of a page)."""
     hidden_lines = {" ".join(p.split()) for p in hidden.paragraphs}
     lines = [" ".join(line.split()) for line in text.split("\n")]
-    where = [i for i, line in enumerate(lines) if line and (
-        line in hidden_lines or (len(line) >= MIN_LINE_CHARS and line in blob))]
+    where = [i for i, line in enumerate(lines) if is_hidden_line(line, hidden_lines, blob)]
     if not where:
         return ""
     after = sum(count_words(line) for line in lines[where[-1] + 1:]
