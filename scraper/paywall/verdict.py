@@ -275,6 +275,11 @@ def _wall_elsewhere(doc: Document, visible: str, body_node: LexborNode | None,
         if place is not None and other.anchor.mem_id == place.anchor.mem_id:
             continue
         own = notice_blocks.read_block(other.anchor, " ".join(shown_text(other.anchor).split()))
+        if not own.reads_as_notice and other.anchor.parent is not None and \
+                other.anchor.parent.tag not in ("body", "html"):
+            # ... or the short box it closes (a notice sentence, then an offer line).
+            box = other.anchor.parent
+            own = notice_blocks.read_block(box, " ".join(shown_text(box).split()))
         # The paragraph itself may be the notice (a sentence after the teaser's last one).
         other_blocks = [own] if own.reads_as_notice and own.words >= 5 else \
             notice_blocks.after_blocks(following_blocks(other))

@@ -221,3 +221,18 @@ def test_the_wall_after_a_named_body_container() -> None:
     assert verdict.access in ("truncated", "locked")
     assert verdict.notice == "You've reached your limit of free articles this month."
 
+
+
+def test_the_short_box_a_prose_place_closes_is_read_whole() -> None:
+    # The page's last prose paragraph is the offer line of a wall box ("Special offer: 50% off
+    # the first year"): alone it says nothing, the box it closes reads as the notice.
+    prompt = "To comment you have to sign in with your Courier account, and accept our rules."
+    # The lede is one short sentence (no prose of its own to place the body after).
+    doc = page("<article><p>The council approved the budget.</p>"
+               "<div class='panel'><p>Exclusive content for "
+               "subscribers. Subscribe to keep reading this article.</p><p>Special offer: 50% "
+               "off your first year of the digital edition.</p></div></article>"
+               f"<section class='comments'><div>{prompt}</div></section>")
+    verdict, _ = judge(doc, prompt)
+    assert verdict.access in ("truncated", "locked")
+    assert verdict.notice and "Subscribe to keep reading" in verdict.notice
