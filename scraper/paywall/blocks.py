@@ -440,12 +440,18 @@ def near_end_notice(region: LexborNode, first_paragraph: str, visible: Callable[
         if not text or len(text) > NEAR_END_CHARS or len(text) < 12:
             continue
         shorts.append((node, text))
+    readings: dict[int, bool] = {}  # index in shorts -> reads as a notice (each text read once)
+
+    def reads(index: int) -> bool:
+        if index not in readings:
+            readings[index] = reads_as_notice(m.concepts(shorts[index][1]))
+        return readings[index]
+
     # Only an element whose text reads as a notice is ever returned: when none of them does,
     # the answer is None, and the region's whole text (the costly part) is not needed. (At
     # most twice NEAR_END_READ texts are screened, so a region full of short elements costs no
     # more lexicon reading than the walk below would: a bound on work, not on the answer.)
-    if len(shorts) <= 2 * NEAR_END_READ and not any(
-            reads_as_notice(m.concepts(text)) for _, text in shorts):
+    if len(shorts) <= 2 * NEAR_END_READ and not any(reads(i) for i in range(len(shorts))):
         return None
     region_text = " ".join((region.text(deep=True, separator=" ") or "").split())
     start = region_text.find(" ".join(first_paragraph.split())[:40]) if first_paragraph else 0
@@ -454,18 +460,18 @@ def near_end_notice(region: LexborNode, first_paragraph: str, visible: Callable[
     closing = " ".join(last_paragraph.split())[-40:]
     end = region_text.rfind(closing) + len(closing) if closing else -1
     read = 0
-    for node, text in shorts:
+    for index, (node, text) in enumerate(shorts):
         # After the body's first paragraph (a plain substring search, before any reading);
         # at most NEAR_END_READ such elements are read.
-        if region_text.find(text[:40], start + 1) < 0:
+        at = region_text.find(text[:40], start + 1)
+        if at < 0:
             continue
         read += 1
         if read > NEAR_END_READ:
             break
-        if not reads_as_notice(m.concepts(text)) or not visible(node):
+        if not reads(index) or not visible(node):
             continue
         if end > 0:
-            at = region_text.find(text[:40], start + 1)
             if at < end and len(region_text[at:end].split()) > NEAR_END_BEFORE_WORDS:
                 continue  # in the middle of the body: prose that speaks of subscribers
         box = node

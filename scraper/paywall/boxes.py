@@ -7,7 +7,6 @@ validated on load); this module finds those elements in or right after the body.
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +15,7 @@ import yaml
 from selectolax.lexbor import LexborNode
 
 from scraper.extract.words import count_words
-from scraper.paywall.dom import BodyPlace, hidden_or_chrome, placed_after_body
+from scraper.paywall.dom import BodyPlace, hidden_or_chrome, page_memo, placed_after_body
 
 VENDORS_FILE = Path(__file__).with_name("vendors.yaml")
 MIN_BOX_WORDS = 6  # under this, a box is a label or an empty placeholder a script fills
@@ -190,7 +189,6 @@ def find_boxes(place: BodyPlace | None, body_words: int) -> list[BoxHit]:
 # found from its last paragraph, then from the one before). The answers for the page last asked
 # about are kept, by region: a parsed page is never changed (extract/body.py works on a copy).
 _MAX_REGIONS = 8
-_asked = threading.local()  # per thread: tree, selector, regions (mem_id -> matches)
 # A list of compound selectors of tag names and attribute tests: whether an element matches
 # depends on that element only, so the matches in a region are those of any enclosing region
 # that lie inside it.
@@ -203,11 +201,9 @@ def _self_contained(selector: str) -> bool:
 
 
 def _candidates(region: LexborNode, selector: str) -> list[LexborNode]:
-    """``region.css(selector)`` (no elements for a selector lexbor refuses), remembered."""
-    tree = region.parser
-    if getattr(_asked, "tree", None) is not tree or _asked.selector != selector:
-        _asked.tree, _asked.selector, _asked.regions = tree, selector, {}
-    regions: dict[int, list[LexborNode]] = _asked.regions
+    """``region.css(selector)`` (no elements for a selector lexbor refuses), remembered for the
+    page by region (:func:`~scraper.paywall.dom.page_memo`)."""
+    regions: dict[int, list[LexborNode]] = page_memo(region.parser, f"box_candidates {selector}")
     found = regions.get(region.mem_id)
     if found is not None:
         return found

@@ -61,18 +61,13 @@ def _in_article(node: LexborNode) -> bool:
     return False
 
 
-# chrome_self answers for the same ancestors again and again (every candidate's walk up to
-# <body>); its answers for the page last asked about are kept by element (a parsed page is never
-# changed: extract/body.py works on a copy). Per thread, for the one tree only.
-_chrome_seen = threading.local()
 _CHROME_SEEN_MAX = 50_000
 
 
 def chrome_self(node: LexborNode) -> bool:
-    tree = node.parser
-    if getattr(_chrome_seen, "tree", None) is not tree:
-        _chrome_seen.tree, _chrome_seen.answers = tree, {}
-    answers: dict[int, bool] = _chrome_seen.answers
+    """Whether ``node`` itself is page chrome; asked for the same ancestors again and again
+    (every candidate's walk up to <body>), so remembered for the page (:func:`page_memo`)."""
+    answers: dict[int, bool] = page_memo(node.parser, "chrome_self")
     key = node.mem_id
     answer = answers.get(key)
     if answer is None:
