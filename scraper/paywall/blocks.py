@@ -298,6 +298,49 @@ def _asking(lines: list[str], asking: int | None) -> Notice | None:
     return Notice(notice, kept, concepts, matcher().hits(notice), strong=False)
 
 
+PART_MAX_WORDS = 40  # a closing paragraph read in part is at most this long
+# What a wall's words say, in groups (a vocabulary that reads "register" but not "the rest"
+# still says something): the model weighs each group a closing line or block holds
+# (``part:<group>``) when nothing reads as a notice.
+PART_GROUPS: dict[str, frozenset[str]] = {
+    "access": frozenset(ACCESS), "gate": frozenset(GATE), "meter": frozenset({"meter"}),
+    "offer": frozenset({"offer"}), "article": frozenset({"article"}),
+}
+_PART_WALL = frozenset(ACCESS) | frozenset(GATE) | {"meter", "offer"}
+
+
+def part_groups(concepts: frozenset[str]) -> tuple[str, ...]:
+    """The ``PART_GROUPS`` ``concepts`` holds, when it holds a wall's word (access, what is
+    withheld, the meter, an offer) and no promo's; else ()."""
+    if concepts.isdisjoint(_PART_WALL) or not concepts.isdisjoint(_NEGATIVE):
+        return ()
+    return tuple(g for g, members in PART_GROUPS.items() if not concepts.isdisjoint(members))
+
+
+def find_tail_part(text: str) -> Notice | None:
+    """The text's closing paragraph (after a box's short lines) when it is short and the
+    vocabulary reads some of a wall's words in it but not a notice: a wording read in part
+    (``strong=False``). The verdict weighs its groups and cuts it only when it finds a wall."""
+    m = matcher()
+    lines = text.split("\n")
+    for index in range(len(lines) - 1, max(-1, len(lines) - 1 - TAIL_PARAGRAPHS), -1):
+        line = lines[index].strip()
+        if not line:
+            continue
+        words = count_words(line)
+        found = m.concepts(line) if words <= PART_MAX_WORDS else frozenset()
+        if words <= 3 or (words <= 5 and not found):
+            continue  # a button or a label of the box
+        if words > PART_MAX_WORDS or not part_groups(found):
+            return None
+        kept = "\n".join(lines[:index]).rstrip()
+        if not kept:
+            return None
+        notice = "\n".join(lines[index:]).strip()
+        return Notice(notice, kept, found, m.hits(notice), strong=False)
+    return None
+
+
 def _rule_notice(text: str, patterns: tuple[re.Pattern[str], ...]) -> Notice | None:
     offset = max(0, len(text) - TAIL_CHARS)
     tail = text[offset:]

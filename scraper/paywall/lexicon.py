@@ -37,7 +37,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -469,8 +472,49 @@ def _literals(words: set[str]) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
-def matcher() -> Matcher:
+def _shipped() -> Matcher:
     return build_matcher(load_languages())
+
+
+_thinned: Matcher | None = None  # set by ``thinned_vocabulary`` (training only)
+
+
+def matcher() -> Matcher:
+    """The matcher of every language file (or, while training, a thinned one)."""
+    return _thinned if _thinned is not None else _shipped()
+
+
+def thinned(language: Language, share: float, seed: int) -> Language:
+    """``language`` without about ``share`` of its entries and URL words, drawn by a hash of
+    ``seed`` and the entry (deterministic): a vocabulary that lacks some of a notice's words, as
+    it lacks those of a wording nobody wrote an entry for."""
+
+    def keep(entry: str) -> bool:
+        return zlib.crc32(f"{seed}:{language.code}:{entry}".encode()) % 1000 >= share * 1000
+
+    return replace(language, url_words=tuple(w for w in language.url_words if keep(w)),
+                   concepts={c: tuple(e for e in es if keep(e))
+                             for c, es in language.concepts.items()})
+
+
+@lru_cache(maxsize=64)
+def _thinned_matcher(code: str, share: float, seed: int) -> Matcher:
+    return build_matcher(tuple(thinned(lang, share, seed) if lang.code == code else lang
+                               for lang in load_languages()))
+
+
+@contextmanager
+def thinned_vocabulary(code: str | None, share: float, seed: int) -> Iterator[None]:
+    """Within the block, :func:`matcher` reads with language ``code``'s vocabulary thinned
+    (:func:`thinned`): how ``make train-paywall`` shows the model notices read in part. Not
+    thread-safe; never used while extracting for real."""
+    global _thinned
+    previous = _thinned
+    _thinned = _thinned_matcher(code, share, seed) if code and share > 0 else None
+    try:
+        yield
+    finally:
+        _thinned = previous
 
 
 def reads_as_notice(concepts: frozenset[str]) -> bool:

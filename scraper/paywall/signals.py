@@ -16,7 +16,7 @@ from selectolax.lexbor import LexborNode
 from scraper.extract.document import Document
 from scraper.models import Signal, SourceRules
 from scraper.paywall import boxes as box_markup
-from scraper.paywall.blocks import Block, Notice
+from scraper.paywall.blocks import Block, Notice, part_groups
 from scraper.paywall.boxes import BoxHit
 from scraper.paywall.declared import Declaration
 from scraper.paywall.dom import BodyPlace, hidden_or_chrome
@@ -49,6 +49,7 @@ class Evidence:
     declaration: Declaration
     lengths: tuple[int | None, int]  # JSON-LD wordCount, plain-prose articleBody words
     notice: Notice | None = None  # the notice cut from the end of the text
+    part: Notice | None = None  # else, closing lines read in part (cut only behind a wall)
     notice_hidden: str | None = None  # a notice-like tail that sits in hidden markup
     blocks: list[Block] = field(default_factory=list)  # visible blocks right after the body
     near_end: Block | None = None  # a notice element near the body's end, past the text's end
@@ -132,6 +133,22 @@ def notice_by_meaning(ev: Evidence) -> Iterable[Signal]:
         yield Signal("notice:access", f"after body: {access.text[:120]}")
     if ev.notice_hidden:
         yield Signal("notice:hidden", ev.notice_hidden[:120])
+
+
+@signal("part")
+def read_in_part(ev: Evidence) -> Iterable[Signal]:
+    """``part:<group>``: nothing reads as a notice, but the vocabulary reads some of a wall's
+    words (access, what is withheld, the meter, an offer; with the article) in the closing
+    lines of a short body or in a block right after it: a wording the vocabulary knows in part
+    (each group weighed by the model; a wall in words nobody wrote entries for reads so)."""
+    if ev.body_words >= SHORT_BODY_WORDS or ev.near_end is not None or \
+            (ev.notice is not None and ev.notice.strong) or any(b.reads_as_notice for b in ev.blocks):
+        return
+    found = ev.notice or ev.part
+    concepts = found.concepts if found is not None else next(
+        (b.concepts for b in ev.blocks[:2] if part_groups(b.concepts)), frozenset())
+    for group in part_groups(concepts):
+        yield Signal(f"part:{group}", ", ".join(sorted(concepts)))
 
 
 @signal("dom:structure")

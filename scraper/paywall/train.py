@@ -38,7 +38,7 @@ from pathlib import Path
 from scraper.paywall.model import WEIGHTS_FILE, Model, feature_of
 
 L2 = 1.0  # regularisation towards the prior: a feature with little data keeps its prior weight
-MAX_FPR = 0.006  # the threshold keeps false alarms on development negatives at or below this
+MAX_FPR = 0.007  # the threshold keeps false alarms on development negative pages at or below this
 # Site-level facts say nothing about this copy (a vendor's script, a declaration, an empty wall
 # slot: as common on full pages as on cut ones); they only count through combinations
 # (combo:paid-and-short). Fitted, they would learn how the training set was put together
@@ -69,7 +69,7 @@ FIXED: dict[str, float] = {"rules:notice": 8.0, "rules:box": 8.0, "css:reduced-p
 class Example:
     id: str
     site: str
-    origin: str  # "synthetic" or "real"
+    origin: str  # "synthetic", "thinned" (read with a thinned vocabulary) or "real"
     kind: str
     features: frozenset[str]
     walled: bool
@@ -101,17 +101,33 @@ def _real_chunk(items: list[tuple[str, str, str | None, bool, str]]) -> list[Exa
     return out
 
 
+# Each development variant with a notice or promo is also read with its language's vocabulary
+# thinned (about THIN_SHARE of the entries dropped, one draw per seed): the development
+# wordings were written with the vocabulary at hand and it reads 96% of them, while wordings
+# nobody wrote entries for are read about four times in five. Without these copies the model
+# learns that a wall always reads as one, and weighs nothing else.
+THIN_SHARE = 0.3
+THIN_SEEDS = (101, 102)
+
+
 def _synthetic_chunk(args: tuple[list[tuple[int, object]], int]) -> list[Example]:
+    from scraper.paywall.lexicon import thinned_vocabulary
     from scraper.synth.generate import page_variants
 
     pages, seed = args
     out = []
     for index, page in pages:
         for v in page_variants(page, index, seed, "dev"):  # type: ignore[arg-type]
+            site = f"{v.corpus}/{_site(v.url, v.page_id)}"
+            walled = v.expected_access != "full"
             feats = _extract(v.html, v.url)
             if feats is not None:
-                out.append(Example(v.id, f"{v.corpus}/{_site(v.url, v.page_id)}", "synthetic",
-                                   v.kind, feats, v.expected_access != "full"))
+                out.append(Example(v.id, site, "synthetic", v.kind, feats, walled))
+            for thin in THIN_SEEDS if v.language else ():
+                with thinned_vocabulary(v.language, THIN_SHARE, thin):
+                    feats = _extract(v.html, v.url)
+                if feats is not None:
+                    out.append(Example(f"{v.id}~{thin}", site, "thinned", v.kind, feats, walled))
     return out
 
 
@@ -207,12 +223,24 @@ def probability(bias: float, weights: dict[str, float], features: Iterable[str])
     return Model(bias, 0.5, weights, {}).probability(set(features))
 
 
+def page_of(e: Example) -> str:
+    """The page an example was made from: a real page's id; a variant's
+    ``<corpus>/<page id>/<kind>[~seed]`` names it second."""
+    return e.id if e.origin == "real" else e.id.split("/")[1] if e.id.count("/") >= 2 else e.id
+
+
 def pick_threshold(examples: list[Example], bias: float, weights: dict[str, float]) -> float:
     """The lowest threshold (most recall) whose false-positive rate on the development
-    negatives stays at or under ``MAX_FPR``: midway between the highest negative it lets through
+    negative pages stays at or under ``MAX_FPR``: midway between the highest negative it lets through
     and the next lower probability, so pages tied with a refused negative are refused too."""
-    negatives = sorted((probability(bias, weights, e.features) for e in examples if not e.walled),
-                       reverse=True)
+    # A page is one false alarm however many copies of it the examples hold (its real copy,
+    # its full and promo variants, their thinned readings): its highest probability counts.
+    highest: dict[str, float] = {}
+    for e in examples:
+        if not e.walled:
+            key = page_of(e)
+            highest[key] = max(highest.get(key, 0.0), probability(bias, weights, e.features))
+    negatives = sorted(highest.values(), reverse=True)
     allowed = int(MAX_FPR * len(negatives))
     if allowed >= len(negatives):
         return 0.5
@@ -271,9 +299,10 @@ def weights_table(data: dict) -> str:  # type: ignore[type-arg]
     rows.append("")
     rows.append(f"Bias {data['bias']:.2f} (fitted {data['fitted_bias']:.2f}, shifted by the chosen "
                 f"threshold {data['fitted_threshold']:.3f} so that walled means p >= 0.5). Fitted "
-                f"on {examples.get('synthetic')} development variants and {examples.get('real')} "
-                f"real pages ({examples.get('walled')} walled), false alarms on the development "
-                f"negatives at most {data.get('max_fpr', MAX_FPR):.1%}.")
+                f"on {examples.get('synthetic')} development variants, {examples.get('thinned', 0)} "
+                f"readings of them with a thinned vocabulary and {examples.get('real')} real pages "
+                f"({examples.get('walled')} walled); false alarms on at most "
+                f"{data.get('max_fpr', MAX_FPR):.1%} of the development negative pages.")
     return "\n".join(rows)
 
 
@@ -313,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
                             "features": sorted(e.features), "walled": e.walled}) + "\n"
                 for e in synthetic + real), encoding="utf-8")
     examples = synthetic + real
-    print(f"examples: {len(synthetic)} synthetic (development half), {len(real)} real "
+    print(f"examples: {len(synthetic)} synthetic (development half, thinned readings included), {len(real)} real "
           f"({sum(e.walled for e in real)} truncated)")
     loso = leave_one_site_out(synthetic, real)
     print(f"real pages, leave-one-site-out (8 site folds): recall {loso['recall']:.3f} "
@@ -342,7 +371,8 @@ def main(argv: list[str] | None = None) -> int:
         "l2": L2,
         "prior": {"bias": PRIOR_BIAS, **PRIOR},
         "max_fpr": MAX_FPR,
-        "examples": {"synthetic": len(synthetic), "real": len(real),
+        "examples": {"synthetic": sum(e.origin == "synthetic" for e in synthetic),
+                     "thinned": sum(e.origin == "thinned" for e in synthetic), "real": len(real),
                      "walled": sum(e.walled for e in examples)},
         "development": dev,
         "leave_one_site_out": loso,

@@ -128,6 +128,7 @@ def assess(
     if notice is None:
         notice = notice_blocks.find_inner_notice(text)
     notice_hidden: str | None = None
+    part = notice_blocks.find_tail_part(text) if notice is None else None
     if notice is not None:
         if _notice_visible(doc, notice.notice):
             earlier = notice_blocks.notice_before(text, notice, patterns)  # type: ignore[arg-type]
@@ -160,7 +161,7 @@ def assess(
     ev = Evidence(
         doc=doc, text=visible, body_words=body_words, rules=rules, description=description,
         place=place, declaration=decl, lengths=publisher_lengths(doc), notice=notice,
-        notice_hidden=notice_hidden, blocks=blocks, boxes=boxes,
+        notice_hidden=notice_hidden, part=part, blocks=blocks, boxes=boxes,
         hidden=hidden, hidden_rest=hidden_rest, hidden_next=hidden_next,
         rule_box=rule_box_hit(doc, rules), near_end=near_end,
     )
@@ -189,6 +190,9 @@ def assess(
             notice_text = " ".join((ev.rule_box[1].text(deep=True) or "").split()) or None
         elif walled and box is not None:
             notice_text = notice_blocks.own_text(box.text, visible)
+        elif walled and part is not None:
+            # Closing lines read in part are the wall's when the verdict finds one.
+            notice_text, concepts = part.notice, part.concepts
         if notice_text:
             text = notice_blocks.cut_block(text, notice_text)
     if walled:

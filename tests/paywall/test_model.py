@@ -116,3 +116,49 @@ def test_a_lede_with_a_kicker_and_a_caption_around_it_is_locked() -> None:
     assert is_lede(len(text.split()), prose_paragraphs(text, LEDE_PARAGRAPH_WORDS))
     two = "\n\n".join([lede, lede])
     assert not is_lede(len(two.split()), prose_paragraphs(two, LEDE_PARAGRAPH_WORDS))
+
+
+def test_a_negative_page_counts_once_however_many_copies_of_it_there_are() -> None:
+    # 150 negative pages; one of them ("p0") is held three times (its real copy and two
+    # variants) and scores high. A 0.7% budget allows one page: p0 is that page, and the
+    # threshold lets it through, whereas counting its copies would have refused it.
+    import scraper.paywall.train as train
+
+    examples = [Example(f"n{i}", f"s{i}", "real", "real", frozenset(), False) for i in range(149)]
+    examples += [Example("p0", "s", "real", "real", frozenset({"notice:inside"}), False),
+                 Example("c/p0/full", "c/s", "synthetic", "full", frozenset({"notice:inside"}), False),
+                 Example("c/p0/full-promo~101", "c/s", "thinned", "full-promo",
+                         frozenset({"notice:inside"}), False)]
+    examples += [Example(f"w{i}", f"s{i}", "synthetic", "box", frozenset({"notice:meaning"}), True)
+                 for i in range(50)]
+    assert {train.page_of(e) for e in examples if e.id.endswith(("p0", "full", "~101"))} == {"p0"}
+    bias, weights = -2.0, {"notice:inside": 3.0, "notice:meaning": 6.0}
+    old = train.MAX_FPR
+    try:
+        train.MAX_FPR = 0.007
+        threshold = train.pick_threshold(examples, bias, weights)
+    finally:
+        train.MAX_FPR = old
+    assert probability(bias, weights, {"notice:inside"}) >= threshold
+
+
+def test_training_reads_each_variant_again_with_a_thinned_vocabulary(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Every development variant with a notice is read once as shipped and once per thinning
+    # seed; the thinned readings are their own examples, labelled like the variant.
+    from types import SimpleNamespace
+
+    import scraper.synth.generate as generate
+    import scraper.paywall.train as train
+
+    from .conftest import PROSE
+
+    html = ("<html><body><article>" + "".join(f"<p>{PROSE}</p>" for _ in range(3))
+            + "<p>La suite de cet article est réservée aux abonnés.</p></article></body></html>")
+    variant = SimpleNamespace(id="c/page/sentence", corpus="c", page_id="page", kind="sentence",
+                              url="https://news.example/a/1", html=html.encode(),
+                              language="fr", expected_access="truncated")
+    monkeypatch.setattr(generate, "page_variants", lambda *a, **k: [variant])
+    out = train._synthetic_chunk(([(0, None)], 0))
+    assert [e.origin for e in out] == ["synthetic"] + ["thinned"] * len(train.THIN_SEEDS)
+    assert all(e.walled and e.site == "c/news.example" for e in out)
+    assert "notice:meaning" in out[0].features

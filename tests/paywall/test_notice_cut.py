@@ -169,3 +169,56 @@ def test_a_notice_paragraph_is_cut_whole_with_its_short_opening_sentence() -> No
     appended = f"{PROSE} To keep reading this article, choose a digital subscription."
     found = find_tail_notice("\n".join([PROSE, appended]))
     assert found is not None and found.text == f"{PROSE}\n{PROSE}"
+
+
+PART_LINE = ("Subscribers can read this report in print and online, written by our own reporters, "
+             "and it is part of a series on the city's budget that runs all week.")
+LOGIN_BOX = ('<div class="box"><form action="/login"><input type="password" name="pw">'
+             "<button>Log in</button></form></div>")
+
+
+def test_closing_lines_read_in_part_are_weighed_and_cut_only_behind_a_wall() -> None:
+    # A closing paragraph in which the vocabulary reads a wall's words (a subscriber, the
+    # article) but no notice: its groups are signals; the text keeps it on a full verdict and
+    # loses it to the notice when the page shows a wall (here a login form after the body).
+    from scraper.paywall.blocks import find_tail_part
+
+    from .conftest import judge, page, scored
+
+    teaser = "".join(f"<p>{PROSE}</p>" for _ in range(3))
+    text = "\n\n".join([PROSE] * 3 + [PART_LINE])
+    part = find_tail_part(text)
+    assert part is not None and not part.strong and part.notice == PART_LINE
+    full, kept = judge(page(teaser + f"<p>{PART_LINE}</p>"), text)
+    assert full.access == "full" and {"part:access", "part:article"} <= scored(full)
+    assert PART_LINE in kept and full.notice is None
+    walled, cut = judge(page(teaser + f"<p>{PART_LINE}</p>" + LOGIN_BOX), text)
+    assert walled.access == "truncated" and "part:access" in scored(walled)
+    assert PART_LINE not in cut and walled.notice == PART_LINE
+
+
+def test_a_part_reading_needs_a_short_closing_paragraph_without_a_promo() -> None:
+    from scraper.paywall.blocks import PART_MAX_WORDS, find_tail_part, part_groups
+
+    assert part_groups(frozenset({"subscribe", "article"})) == ("access", "article")
+    assert part_groups(frozenset({"article", "free"})) == ()  # no wall word
+    assert part_groups(frozenset({"subscribe", "newsletter"})) == ()  # a promo
+    base = "\n\n".join([PROSE] * 3)
+    assert find_tail_part(base) is None  # plain prose
+    long_line = PART_LINE + " " + " ".join(["More words of the report follow here."] * 3)
+    assert len(long_line.split()) > PART_MAX_WORDS
+    assert find_tail_part(base + "\n\n" + long_line) is None
+    promo = "Subscribers get our newsletter every morning with the best stories of the day and more."
+    assert find_tail_part(base + "\n\n" + promo) is None
+    # a button under the paragraph is skipped, the paragraph is read
+    found = find_tail_part(base + "\n\n" + PART_LINE + "\n\nMore")
+    assert found is not None and found.notice == PART_LINE + "\n\nMore"
+
+
+def test_no_part_reading_on_a_long_body() -> None:
+    from .conftest import judge, page, scored
+
+    body = "".join(f"<p>{PROSE}</p>" for _ in range(16))
+    text = "\n\n".join([PROSE] * 16 + [PART_LINE])
+    verdict, kept = judge(page(body + f"<p>{PART_LINE}</p>"), text)
+    assert not any(n.startswith("part:") for n in scored(verdict)) and PART_LINE in kept
