@@ -582,6 +582,35 @@ def cut_block(text: str, block_text: str) -> str:
             break
         if len(line) >= 2 and line in flat:
             cut.add(index)
-    if not cut or len(cut) == seen:
-        return text  # nothing of the block, or nothing but the block: the text is kept
+    m = matcher()
+    for index in range(max(0, len(lines) - CUT_TAIL_LINES * 4), len(lines)):
+        # Above the closing lines, only a line that reads as a notice itself goes (the
+        # extractor kept a byline, a bio or related links after the wall's sentence).
+        line = _flat(lines[index])
+        if index not in cut and len(line) >= 20 and line in flat and \
+                reads_as_notice(m.concepts(line)):
+            cut.add(index)
+    if not cut:
+        return _cut_inside_a_line(text, lines, flat)
+    if len(cut) == seen:
+        return text  # nothing but the block: the text is kept
     return "\n".join(line for i, line in enumerate(lines) if i not in cut).strip()
+
+
+INLINE_MIN_CHARS = 30  # a block's whole text, found inside a longer line of the text
+
+
+def _cut_inside_a_line(text: str, lines: list[str], flat: str) -> str:
+    """The block's whole text taken out of the one line that holds it with other text (the
+    extractor ran the lede, the wall's sentence and a caption into one line)."""
+    if len(flat) < INLINE_MIN_CHARS or not reads_as_notice(matcher().concepts(flat)):
+        return text
+    for index in range(len(lines) - 1, -1, -1):
+        line = _flat(lines[index])
+        at = line.find(flat)
+        if at >= 0 and line != flat:
+            rest = f"{line[:at].rstrip()} {line[at + len(flat):].lstrip()}".strip()
+            if not rest:
+                return text
+            return "\n".join(lines[:index] + [rest] + lines[index + 1:]).strip()
+    return text

@@ -222,3 +222,25 @@ def test_no_part_reading_on_a_long_body() -> None:
     text = "\n\n".join([PROSE] * 16 + [PART_LINE])
     verdict, kept = judge(page(body + f"<p>{PART_LINE}</p>"), text)
     assert not any(n.startswith("part:") for n in scored(verdict)) and PART_LINE in kept
+
+
+def test_a_wall_block_is_cut_from_above_the_closing_lines_only_where_it_reads_as_a_notice() -> None:
+    # The extractor kept 20 short lines (a bio, related links) after the wall's sentence: the
+    # sentence goes, as a line that reads as a notice; the teaser's own line, though the block
+    # holds it too, stays.
+    notice = "The rest of this article is reserved for subscribers."
+    links = [f"Related story number {i} about the council" for i in range(20)]
+    text = "\n".join([PROSE, notice] + links)
+    cut = cut_block(text, f"{PROSE} {notice} Subscribe now")
+    assert notice not in cut and PROSE in cut and all(line in cut for line in links)
+
+
+def test_a_wall_block_run_into_a_line_of_text_is_taken_out_of_it() -> None:
+    notice = "The rest of this article is reserved for subscribers. Subscribe now"
+    line = f"{PROSE} {notice} Join our free plant care club for tips."
+    cut = cut_block("\n".join([PROSE, line]), notice)
+    assert notice not in cut
+    assert cut == f"{PROSE}\n{PROSE} Join our free plant care club for tips."
+    # ... only a block that reads as a notice, and only its whole text
+    offer = "Special offer: 50% off your first year of the print edition"
+    assert cut_block(f"{PROSE} {offer} and more.", offer) == f"{PROSE} {offer} and more."
