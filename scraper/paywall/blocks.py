@@ -304,14 +304,14 @@ PART_MAX_WORDS = 40  # a closing paragraph read in part is at most this long
 # (``part:<group>``) when nothing reads as a notice.
 PART_GROUPS: dict[str, frozenset[str]] = {
     "access": frozenset(ACCESS), "gate": frozenset(GATE), "meter": frozenset({"meter"}),
-    "offer": frozenset({"offer"}), "article": frozenset({"article"}),
+    "offer": frozenset({"offer"}), "article": frozenset({"article"}), "free": frozenset({"free"}),
 }
-_PART_WALL = frozenset(ACCESS) | frozenset(GATE) | {"meter", "offer"}
+_PART_WALL = frozenset(ACCESS) | frozenset(GATE) | {"meter", "offer", "free"}
 
 
 def part_groups(concepts: frozenset[str]) -> tuple[str, ...]:
     """The ``PART_GROUPS`` ``concepts`` holds, when it holds a wall's word (access, what is
-    withheld, the meter, an offer) and no promo's; else ()."""
+    withheld, the meter, an offer, free reading) and no promo's; else ()."""
     if concepts.isdisjoint(_PART_WALL) or not concepts.isdisjoint(_NEGATIVE):
         return ()
     return tuple(g for g, members in PART_GROUPS.items() if not concepts.isdisjoint(members))
@@ -331,8 +331,8 @@ def find_tail_part(text: str) -> Notice | None:
         found = m.concepts(line) if words <= PART_MAX_WORDS else frozenset()
         if words <= 3 or (words <= 5 and not found):
             continue  # a button or a label of the box
-        if words > PART_MAX_WORDS or not part_groups(found):
-            return None
+        if words > PART_MAX_WORDS or not part_groups(found) or reads_as_notice(found):
+            return None  # (a line that reads whole, refused by the notice walk, is a label)
         kept = "\n".join(lines[:index]).rstrip()
         if not kept:
             return None

@@ -138,7 +138,7 @@ def notice_by_meaning(ev: Evidence) -> Iterable[Signal]:
 @signal("part")
 def read_in_part(ev: Evidence) -> Iterable[Signal]:
     """``part:<group>``: nothing reads as a notice, but the vocabulary reads some of a wall's
-    words (access, what is withheld, the meter, an offer; with the article) in the closing
+    words (access, what is withheld, the meter, an offer, free reading; with the article) in the closing
     lines of a short body or in a block right after it: a wording the vocabulary knows in part
     (each group weighed by the model; a wall in words nobody wrote entries for reads so)."""
     if ev.body_words >= SHORT_BODY_WORDS or ev.near_end is not None or \

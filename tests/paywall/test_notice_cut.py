@@ -201,7 +201,8 @@ def test_a_part_reading_needs_a_short_closing_paragraph_without_a_promo() -> Non
     from scraper.paywall.blocks import PART_MAX_WORDS, find_tail_part, part_groups
 
     assert part_groups(frozenset({"subscribe", "article"})) == ("access", "article")
-    assert part_groups(frozenset({"article", "free"})) == ()  # no wall word
+    assert part_groups(frozenset({"article", "free"})) == ("article", "free")  # a free read
+    assert part_groups(frozenset({"article"})) == ()  # no wall word
     assert part_groups(frozenset({"subscribe", "newsletter"})) == ()  # a promo
     base = "\n\n".join([PROSE] * 3)
     assert find_tail_part(base) is None  # plain prose
@@ -210,6 +211,8 @@ def test_a_part_reading_needs_a_short_closing_paragraph_without_a_promo() -> Non
     assert find_tail_part(base + "\n\n" + long_line) is None
     promo = "Subscribers get our newsletter every morning with the best stories of the day and more."
     assert find_tail_part(base + "\n\n" + promo) is None
+    # a line that reads whole is a notice's business: refused there (a label), it is no part
+    assert find_tail_part(base + "\n\nAnother story Réservé aux abonnés") is None
     # a button under the paragraph is skipped, the paragraph is read
     found = find_tail_part(base + "\n\n" + PART_LINE + "\n\nMore")
     assert found is not None and found.notice == PART_LINE + "\n\nMore"
