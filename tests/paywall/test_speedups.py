@@ -320,3 +320,22 @@ def test_page_classes_belong_to_their_page() -> None:
 def test_count_text_words_is_count_words(text: str) -> None:
     assert length.count_text_words(text) == count_words(text)
     assert length.count_text_words(text * 50) == count_words(text * 50)
+
+
+@pytest.mark.parametrize("fields", [
+    "<input type=password>", "<input TYPE='PassWord'>", "<input type='pa\u017fsword'>",
+    "<input type=Email>", "<input name='E-MAIL'>", "<input name='your_Mail_address'>",
+    "<input type='text' name='q'>", "<input type>", "<input name='m\u0430il'>",
+    "<input type=email><input type=password>", "",
+])
+def test_read_block_tells_fields_apart_as_the_selectors_do(fields: str) -> None:
+    tree = LexborHTMLParser(
+        f"<html><body><div id='box'>Subscribe to read the rest. {fields}"
+        "<a href='/abo'>Abo</a><form action='/subscribe'></form><a>no href</a></div></body></html>")
+    box = tree.css_first("#box")
+    block = blocks.read_block(box, "Subscribe to read the rest.")
+    password = box.css_first("input[type=password i]") is not None
+    email = box.css_first("input[type=email i], input[name*=mail i]") is not None
+    assert block.login_form == password
+    assert ("newsletter" in block.concepts) == (email and not password)
+    assert block.subscription_links == 2
