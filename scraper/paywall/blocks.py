@@ -425,17 +425,32 @@ def _read_block(node: LexborNode | None, text: str) -> Block:
     links = 0
     form = False
     if node is not None:
-        if node.css_first("input[type=password i]") is not None:
+        # One query for the fields and the links (the three it stands for, each a walk of the
+        # block, cost more): inputs are told apart by their attributes as the selectors
+        # input[type=password i], input[type=email i] and input[name*=mail i] would.
+        found = node.css(_FIELDS_AND_LINKS)
+        fields = [n.attributes for n in found if n.tag == "input"]
+        if any(_ascii_lower(f.get("type") or "") == "password" for f in fields):
             form = True
-        elif node.css_first("input[type=email i], input[name*=mail i]") is not None:
+        elif any(_ascii_lower(f.get("type") or "") == "email"
+                 or "mail" in _ascii_lower(f.get("name") or "") for f in fields):
             # An e-mail field without a password is a newsletter or alert sign-up.
             concepts = concepts | {"newsletter"}
-        for a in node.css("a[href], form[action], button[formaction]")[:30]:
+        for a in [n for n in found if n.tag != "input"][:30]:
             target = a.attributes.get("href") or a.attributes.get("action") or ""
             target = target or a.attributes.get("formaction") or ""
             if target and m.subscription_url(target):
                 links += 1
     return Block(text, concepts, words, links, form, node)
+
+
+_FIELDS_AND_LINKS = "input, a[href], form[action], button[formaction]"
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _ascii_lower(value: str) -> str:
+    """``value`` with its ASCII capitals lowered: how a selector's ``i`` compares."""
+    return value.translate(_ASCII_LOWER)
 
 
 GAP_WORDS = 150  # words of other blocks allowed between the body and a notice "right after" it
@@ -479,8 +494,11 @@ def near_end_notice(region: LexborNode, first_paragraph: str, visible: Callable[
     m = matcher()
     shorts = []
     for node in region.css(_SHORT_TAGS)[:400]:
-        text = " ".join((node.text(deep=True) or "").split())
-        if not text or len(text) > NEAR_END_CHARS or len(text) < 12:
+        raw = node.text(deep=True) or ""
+        if len(raw) < 12:
+            continue  # (collapsing spaces never lengthens a text)
+        text = " ".join(raw.split())
+        if len(text) > NEAR_END_CHARS or len(text) < 12:
             continue
         shorts.append((node, text))
     readings: dict[int, bool] = {}  # index in shorts -> reads as a notice (each text read once)

@@ -15,7 +15,7 @@ import yaml
 from selectolax.lexbor import LexborNode
 
 from scraper.extract.words import count_words
-from scraper.paywall.dom import BodyPlace, hidden_or_chrome, page_memo, placed_after_body
+from scraper.paywall.dom import BodyPlace, hidden_or_chrome, page_memo, placed_after_body, pruned
 
 VENDORS_FILE = Path(__file__).with_name("vendors.yaml")
 MIN_BOX_WORDS = 6  # under this, a box is a label or an empty placeholder a script fills
@@ -209,8 +209,9 @@ def _candidates(region: LexborNode, selector: str) -> list[LexborNode]:
         return found
     found = _inside_asked(region, regions) if _self_contained(selector) else None
     if found is None:
+        query = pruned(selector, region.parser)  # the same elements, for less
         try:
-            found = region.css(selector)
+            found = region.css(query) if query else []
         except Exception:
             found = []
     if len(regions) < _MAX_REGIONS:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from selectolax.lexbor import LexborNode
@@ -458,6 +459,57 @@ def page_memo(tree: Any, name: str) -> dict[Any, Any]:
         _page.tree, _page.memos = tree, {}
     memos: dict[str, dict[Any, Any]] = _page.memos
     return memos.setdefault(name, {})
+
+
+# A class test of a selector: [class*=value] or [class*=value i], the value bare or quoted.
+_CLASS_TEST = re.compile(r"""\[class\*=(["']?)([^\]"'\s]+)\1(?:\s+i)?\]""")
+
+
+@lru_cache(maxsize=64)
+def _class_needs(selector: str) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """The selectors of ``selector``'s list, each with the values its class tests look for
+    (case-folded); None for a selector not split that simply (it is then never pruned)."""
+    if "(" in selector or "\\" in selector or not selector.strip():
+        return None  # a functional pseudo-class or an escape: not read here
+    parts = [part.strip() for part in selector.split(",")]
+    if not all(parts) or any(part.count("[") != part.count("]") for part in parts):
+        return None
+    return tuple((part, tuple(m.group(2).casefold() for m in _CLASS_TEST.finditer(part)))
+                 for part in parts)
+
+
+def page_classes(tree: Any) -> str:
+    """The class names of the page (every distinct word of its ``class`` attributes), joined by
+    spaces and case-folded: one query of the whole page, remembered for it."""
+    memo = page_memo(tree, "page_classes")
+    text = memo.get(None)
+    if text is None:
+        names = " ".join([n.attrs.get("class") or "" for n in tree.css("[class]")]).split()
+        text = memo[None] = " ".join(set(names)).casefold()
+    return text
+
+
+def pruned(selector: str, tree: Any) -> str:
+    """``selector`` without the selectors of its list that test a class for a value no ``class``
+    attribute of the page ``tree`` holds ("" when none is left): it finds the same elements, in
+    the same order and as many times, at a fraction of the cost (lexbor tests each element of
+    the searched subtree against each selector of a list, 0.03 ms per selector on an average
+    page's body; most of a box or label query's class tests find nothing on most pages).
+
+    Sound: lexbor's ``i`` compares ASCII letters without case, and a value it finds in an
+    attribute is found in the attribute's case-folded text; the page's parsed values are read
+    (character references decoded, whatever the quoting); a value found across two joined
+    attributes only keeps a selector; a value holds no space, so it lies in one class name."""
+    needs = _class_needs(selector)
+    if needs is None or not any(values for _, values in needs):
+        return selector
+    memo = page_memo(tree, "pruned")
+    query = memo.get(selector)
+    if query is None:
+        classes = page_classes(tree)
+        query = memo[selector] = ", ".join(
+            part for part, values in needs if all(v in classes for v in values))
+    return query
 
 
 def shown_text(node: LexborNode) -> str:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborNode
 
 from scraper.extract.words import count_words, has_words
-from scraper.paywall.dom import HIDDEN_STYLE, BodyPlace, in_chrome, page_memo
+from scraper.paywall.dom import HIDDEN_STYLE, BodyPlace, in_chrome, page_memo, pruned
+from scraper.paywall.length import count_text_words
 
 MIN_HIDDEN_WORDS = 40  # less than this is a template, a label or a caption, not the article
 _CANDIDATES = (
@@ -87,7 +88,8 @@ def _hidden_elements(root: LexborNode) -> list[LexborNode]:
             # find_hidden_in_text) that lie inside it, a run in document order.
             nodes = _run_inside(root, body, _hidden_elements(body))
         else:
-            nodes = root.css(_CANDIDATES)
+            query = pruned(_CANDIDATES, root.parser)  # the same elements, for less
+            nodes = root.css(query) if query else []
         memo[root.mem_id] = nodes
     return nodes
 
@@ -161,7 +163,7 @@ def _hidden_candidate(node: LexborNode, *, chrome_ok: bool = False) -> HiddenBod
     if node.tag == "dialog" or _dialog(node):
         return None
     how = _how(node)
-    if how is None or count_words(node.text(deep=True, separator=" ") or "") < MIN_HIDDEN_WORDS:
+    if how is None or count_text_words(node.text(deep=True, separator=" ") or "") < MIN_HIDDEN_WORDS:
         return None  # (most hidden elements are icons, menus and templates: a cheap look first)
     if not chrome_ok and in_chrome(node):
         return None
@@ -211,8 +213,9 @@ def _long_lines(text: str) -> set[str]:
     """The distinct lines of ``text`` of 12+ words (CJK-aware), spaces collapsed."""
     out = set()
     for line in text.split("\n"):
-        if has_words(line, 12):
-            out.add(" ".join(line.split()))
+        words = line.split()  # has_words(line, 12), the line split once
+        if len(words) >= 12 or (words and not line.isascii() and count_words(line) >= 12):
+            out.add(" ".join(words))
     return out
 
 

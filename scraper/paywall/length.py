@@ -18,12 +18,22 @@ from scraper.extract.words import count_words
 from scraper.models import Signal
 from scraper.paywall.declared import _free_value
 from scraper.paywall.dom import MAX_DEPTH as _MAX_DEPTH
+from scraper.paywall.dom import pruned
 
 M = 0.5
 L = 0.25
 FULL_EVIDENCE = -1.0
 
 _CLASS_SELECTOR = re.compile(r"^[.#\[][^{};]{0,200}$")
+
+
+def count_text_words(text: str) -> int:
+    """:func:`~scraper.extract.words.count_words` of a long text (a body, a hidden part): the
+    same number, with the Chinese and Japanese letters found by one regex scan. ``count_words``
+    first takes the text's greatest character with ``max()``, which walks a text that is not
+    ASCII one character object at a time (0.09 ms on an average corpus body, the scan 0.02)."""
+    words = len(text.split())
+    return words if text.isascii() else words + len(_CJK.findall(text)) // 2
 
 
 def haspart_signals(doc: Document, body_words: int) -> list[Signal]:
@@ -63,7 +73,7 @@ def haspart_signals(doc: Document, body_words: int) -> list[Signal]:
                 parent = parent.parent
                 depth += 1
             if not nested:
-                words += count_words(m.text(deep=True, separator=" ") or "")
+                words += count_text_words(m.text(deep=True, separator=" ") or "")
         if body_words >= 40 and words >= 0.8 * body_words:
             out.append(Signal("haspart:selector-full", f"{sel}: {words} words", FULL_EVIDENCE))
         elif words < max(80, 0.3 * body_words):
@@ -108,7 +118,7 @@ def publisher_lengths(doc: Document) -> tuple[int | None, int]:
         if declared_count is not None:
             break
     article_body = jsonld_article_body(doc)  # plain prose only: markup words are not the text's
-    return declared_count, count_words(article_body) if article_body else 0
+    return declared_count, count_text_words(article_body) if article_body else 0
 
 
 def far_below(lengths: tuple[int | None, int], body_words: int) -> str | None:
@@ -202,7 +212,8 @@ def reading_minutes(doc: Document) -> tuple[int, str] | None:
             m = _ISO_MINUTES.match(value.strip())
             if m and (m.group(1) or m.group(2)):
                 return int(m.group(1) or 0) * 60 + int(m.group(2) or 0), f"timeRequired {value}"
-    for node in doc.css(_LABEL_SELECTOR)[:40]:
+    query = pruned(_LABEL_SELECTOR, doc.tree)  # the same elements, for less
+    for node in (doc.css(query) if query else [])[:40]:
         label = " ".join((node.text(deep=True) or "").split())
         if not label or len(label) > 60:
             continue

@@ -2,7 +2,9 @@
 
 The lexicon scan is checked against a reference written the simple way (every candidate entry
 tried at every token, in the matcher's order); the box candidates against ``region.css``;
-``chrome_self``'s remembered answers against a fresh computation on another page.
+``chrome_self``'s remembered answers against a fresh computation on another page; the pruned
+selectors (class tests no class attribute of the page passes, left out) against the whole ones,
+on pages that write class values in every way HTML allows.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import unicodedata
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from scraper.paywall import blocks, boxes, dom, hidden
+from scraper.extract.words import count_words
+from scraper.paywall import blocks, boxes, dom, hidden, length
 from scraper.paywall.lexicon import Entry, _has_wide, load_languages, matcher, tokens
 
 
@@ -209,3 +212,130 @@ def test_hidden_elements_of_a_region_are_the_bodys_inside_it() -> None:
         expected = _ids(region.css(hidden._CANDIDATES))
         assert _ids(hidden._hidden_elements(region)) == expected, selector
     assert len(hidden._hidden_elements(tree.css_first("#region"))) == 3  # itself, span, div
+
+
+# --- Pruned selectors: a class test that no class attribute of the page can pass is left out ---
+
+_PRUNED_SELECTORS = (boxes.markup().candidates, hidden._CANDIDATES, length._LABEL_SELECTOR)
+# Class values as pages write them: odd case, single quotes, no quotes, character references,
+# tabs and line breaks between names, inside <noscript> and <template>, on <html>, in <head>,
+# on SVG, a name that holds the value inside it.
+ODD_PAGE = """<!DOCTYPE html><html class="PayWall-Root"><head>
+<link class='Reading-Time' rel=x><title>t</title></head><body>
+<div id="story" CLASS="article	SUBSCRIBERS-ONLY
+ x"><p class=Piano-Premium-box>one</p>
+<section class="pay&#119;all-box"><p class='is-&#x42;lurred'>two</p></section>
+<div class="meta-line"><span>5 min read</span></div>
+<noscript><div class="premium-wall">three</div></noscript>
+<template><div class="Locked-Content">four</div></template>
+<svg class="ObFuscated"><text class="hiddenText">5</text></svg>
+<aside class="NotAPayWALLatAll reading-duration"><time>6</time></aside>
+<div style="DISPLAY:NONE" aria-hidden=true class="js-HIDDEN">seven</div>
+</div><footer class="site-footer"><p class="lesezeit">Lesezeit 4 Minuten</p></footer>
+</body></html>"""
+PLAIN_PAGE = "<html><body><div class='story'><p class='lede'>Text.</p><p>More.</p></div></body></html>"
+
+
+def _regions(tree: LexborHTMLParser) -> list:
+    out = [tree.root, tree.body] + tree.css("div, section, aside, svg, footer")
+    return [node for node in out if node is not None]
+
+
+@pytest.mark.parametrize("markup", [ODD_PAGE, PLAIN_PAGE, PAGE])
+def test_pruned_selectors_find_what_the_whole_selectors_find(markup: str) -> None:
+    tree = LexborHTMLParser(markup)
+    for selector in _PRUNED_SELECTORS:
+        query = dom.pruned(selector, tree)
+        for region in _regions(tree):
+            expected = _ids(region.css(selector))
+            assert (_ids(region.css(query)) if query else []) == expected, (selector, region.tag)
+
+
+def test_pruned_selectors_leave_out_only_class_tests_that_find_nothing() -> None:
+    plain = LexborHTMLParser(PLAIN_PAGE)
+    assert dom.pruned(boxes.markup().candidates, plain).count(",") < \
+        boxes.markup().candidates.count(",")  # most of its class tests are left out
+    assert "[class*=wall i]" not in dom.pruned(boxes.markup().candidates, plain)
+    odd = LexborHTMLParser(ODD_PAGE)
+    kept = dom.pruned(boxes.markup().candidates, odd)
+    # paywall (a character reference), subscri (CLASS=, upper case), blurred (&#x42;), piano
+    for part in ("[class*=wall i]", "[class*=subscri i]", "[class*=blurred]", "[class*=premium i]",
+                 "[class*=obfuscated]"):
+        assert part in kept, part
+    assert dom.pruned(length._LABEL_SELECTOR, plain) == "time"  # no class holds its words
+    assert dom.pruned("[class*=zzz i]", plain) == ""  # nothing can match: no query at all
+    assert boxes._candidates(plain.body, "[class*=zzz i]") == []
+
+
+@pytest.mark.parametrize("selector", [
+    "div:not([class*=zzz]), p",  # a functional pseudo-class: not read
+    "[class*=\\7a zz]",  # an escape: not read
+    '[class*="zz,z"], p',  # a comma inside a value
+    "[class*='zz z'], p",  # a space inside a value (no such test is read)
+    "[class*=zzz s], p",  # another flag
+])
+def test_selectors_not_read_simply_are_kept_whole(selector: str) -> None:
+    tree = LexborHTMLParser("<html><body><p class='zz z zzz'>x</p><div>y</div></body></html>")
+    query = dom.pruned(selector, tree)
+    assert query in (selector, ", ".join(p.strip() for p in selector.split(",")))
+    assert _ids(tree.css(query)) == _ids(tree.css(selector))
+
+
+def test_pruned_selectors_on_random_pages_find_the_same() -> None:
+    rnd = random.Random(11)
+    words = ["Paywall", "pay&#119;all", "SUBSCRI", "subscriber", "premium-box", "ONLY", "gate",
+             "locked", "Fadeout", "faded", "blurred", "poool", "zephr", "mepr-x", "meta",
+             "read", "TIME", "reading", "duration", "hidden", "blur", "plain", "story", "x"]
+    quotes = ['"{}"', "'{}'", "{}"]
+    for _ in range(150):
+        parts = []
+        for _ in range(rnd.randint(1, 12)):
+            value = "\t".join(rnd.choice(words) for _ in range(rnd.randint(1, 3)))
+            quoted = rnd.choice(quotes).format(value) if "\t" not in value else f'"{value}"'
+            tag = rnd.choice(["div", "p", "span", "section", "time", "noscript", "template"])
+            attr = rnd.choice(["class", "CLASS", "Class", "id", "data-x"])
+            parts.append(f"<{tag} {attr}={quoted}><span>in</span></{tag}>")
+        tree = LexborHTMLParser("<html><body><div>" + "".join(parts) + "</div></body></html>")
+        for selector in _PRUNED_SELECTORS:
+            query = dom.pruned(selector, tree)
+            for region in (tree.root, tree.body):
+                assert (_ids(region.css(query)) if query else []) == _ids(region.css(selector))
+
+
+def test_page_classes_belong_to_their_page() -> None:
+    one = LexborHTMLParser("<html><body><p class='Paywall'>x</p></body></html>")
+    two = LexborHTMLParser("<html><body><p class='story'>x</p></body></html>")
+    for _ in range(2):
+        assert "paywall" in dom.page_classes(one).split()
+        assert dom.page_classes(two) == "story"
+        assert "[class*=wall i]" in dom.pruned(boxes.markup().candidates, one)
+        assert "[class*=wall i]" not in dom.pruned(boxes.markup().candidates, two)
+
+
+@pytest.mark.parametrize("text", [
+    "", "plain words here", "Ünïcödé wörds — “quoted” text", "東京で会議が開かれた。 and more",
+    "ひらがな カタカナ 漢字", "\u303f\u3040 edge \u30ff\u3400 \u9fff\uf900\ufaff\ufb00",
+    "Ελληνικά κείμενα", "mixed 中文 text\nwith lines\t\tand tabs", "한국어 문장 입니다",
+])
+def test_count_text_words_is_count_words(text: str) -> None:
+    assert length.count_text_words(text) == count_words(text)
+    assert length.count_text_words(text * 50) == count_words(text * 50)
+
+
+@pytest.mark.parametrize("fields", [
+    "<input type=password>", "<input TYPE='PassWord'>", "<input type='pa\u017fsword'>",
+    "<input type=Email>", "<input name='E-MAIL'>", "<input name='your_Mail_address'>",
+    "<input type='text' name='q'>", "<input type>", "<input name='m\u0430il'>",
+    "<input type=email><input type=password>", "",
+])
+def test_read_block_tells_fields_apart_as_the_selectors_do(fields: str) -> None:
+    tree = LexborHTMLParser(
+        f"<html><body><div id='box'>Subscribe to read the rest. {fields}"
+        "<a href='/abo'>Abo</a><form action='/subscribe'></form><a>no href</a></div></body></html>")
+    box = tree.css_first("#box")
+    block = blocks.read_block(box, "Subscribe to read the rest.")
+    password = box.css_first("input[type=password i]") is not None
+    email = box.css_first("input[type=email i], input[name*=mail i]") is not None
+    assert block.login_form == password
+    assert ("newsletter" in block.concepts) == (email and not password)
+    assert block.subscription_links == 2
