@@ -16,7 +16,6 @@ from selectolax.lexbor import LexborNode
 
 from scraper.extract.words import count_words, has_words
 from scraper.paywall.dom import HIDDEN_STYLE, BodyPlace, in_chrome, page_memo, pruned
-from scraper.paywall.length import count_text_words
 
 MIN_HIDDEN_WORDS = 40  # less than this is a template, a label or a caption, not the article
 _CANDIDATES = (
@@ -163,7 +162,7 @@ def _hidden_candidate(node: LexborNode, *, chrome_ok: bool = False) -> HiddenBod
     if node.tag == "dialog" or _dialog(node):
         return None
     how = _how(node)
-    if how is None or count_text_words(node.text(deep=True, separator=" ") or "") < MIN_HIDDEN_WORDS:
+    if how is None or count_words(node.text(deep=True, separator=" ") or "") < MIN_HIDDEN_WORDS:
         return None  # (most hidden elements are icons, menus and templates: a cheap look first)
     if not chrome_ok and in_chrome(node):
         return None

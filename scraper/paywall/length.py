@@ -27,15 +27,6 @@ FULL_EVIDENCE = -1.0
 _CLASS_SELECTOR = re.compile(r"^[.#\[][^{};]{0,200}$")
 
 
-def count_text_words(text: str) -> int:
-    """:func:`~scraper.extract.words.count_words` of a long text (a body, a hidden part): the
-    same number, with the Chinese and Japanese letters found by one regex scan. ``count_words``
-    first takes the text's greatest character with ``max()``, which walks a text that is not
-    ASCII one character object at a time (0.09 ms on an average corpus body, the scan 0.02)."""
-    words = len(text.split())
-    return words if text.isascii() else words + len(_CJK.findall(text)) // 2
-
-
 def haspart_signals(doc: Document, body_words: int) -> list[Signal]:
     """Check each paid ``hasPart`` ``cssSelector`` against the served DOM."""
     selectors: list[str] = []
@@ -73,7 +64,7 @@ def haspart_signals(doc: Document, body_words: int) -> list[Signal]:
                 parent = parent.parent
                 depth += 1
             if not nested:
-                words += count_text_words(m.text(deep=True, separator=" ") or "")
+                words += count_words(m.text(deep=True, separator=" ") or "")
         if body_words >= 40 and words >= 0.8 * body_words:
             out.append(Signal("haspart:selector-full", f"{sel}: {words} words", FULL_EVIDENCE))
         elif words < max(80, 0.3 * body_words):
@@ -118,7 +109,7 @@ def publisher_lengths(doc: Document) -> tuple[int | None, int]:
         if declared_count is not None:
             break
     article_body = jsonld_article_body(doc)  # plain prose only: markup words are not the text's
-    return declared_count, count_text_words(article_body) if article_body else 0
+    return declared_count, count_words(article_body) if article_body else 0
 
 
 def far_below(lengths: tuple[int | None, int], body_words: int) -> str | None:

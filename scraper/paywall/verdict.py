@@ -67,7 +67,7 @@ from scraper.paywall.hidden import (
     is_hidden_line,
     visible_text,
 )
-from scraper.paywall.length import count_text_words, publisher_lengths
+from scraper.paywall.length import publisher_lengths
 from scraper.paywall.model import model
 from scraper.paywall.signals import LONG_BODY_WORDS, Evidence, collect, rule_box_hit
 
@@ -140,7 +140,7 @@ def assess(
 
     place = body_place(doc, text, body_node)
     hidden, visible, place, hidden_rest, hidden_next = _hidden_part(doc, text, place, body_node)
-    body_words = count_text_words(visible)
+    body_words = count_words(visible)
     chunks = following_blocks(place) if place is not None else []
     if hidden is not None:  # the hidden rest is not a block after the body: what follows it is
         chunks = [(n, t) for n, t in chunks if n is None or n.mem_id != hidden.node.mem_id]
@@ -196,7 +196,7 @@ def assess(
         if notice_text:
             text = notice_blocks.cut_block(text, notice_text)
     if walled:
-        access = "locked" if is_lede(count_text_words(text), prose_paragraphs(text, LEDE_PARAGRAPH_WORDS)) \
+        access = "locked" if is_lede(count_words(text), prose_paragraphs(text, LEDE_PARAGRAPH_WORDS)) \
             else "truncated"
         confidence = p
     else:
@@ -330,7 +330,7 @@ def _before_hidden(text: str, hidden: HiddenBody, blob: str) -> str:
 
 def _teaser(text: str) -> bool:
     """Some prose stays visible: at least ``LEDE_WORDS`` words in a paragraph of prose."""
-    return count_text_words(text) >= LEDE_WORDS and prose_paragraphs(text) >= 1
+    return count_words(text) >= LEDE_WORDS and prose_paragraphs(text) >= 1
 
 
 def _first_prose(lines: Iterable[str]) -> str:
