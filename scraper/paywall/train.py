@@ -7,6 +7,9 @@ Training data, all offline and deterministic:
 * the **development half** of the synthetic variants (:mod:`scraper.synth`): full real pages of
   ``../shared/corpora`` cut the way walls cut them (box, sentence, lede, hidden rest, ellipsis)
   and full pages with promos, in the development languages, notice families and sites only;
+* the same development variants read again with their language's vocabulary **thinned**
+  (``THIN_SHARE`` of its entries dropped, one draw per seed of ``THIN_SEEDS``): what a wording
+  the vocabulary knows only in part looks like;
 * the **real corpora pages** with a hand-checked truncation label.
 
 The held-out half of the variants is never read here. Every page is extracted once with
@@ -14,7 +17,8 @@ The held-out half of the variants is never read here. Every page is extracted on
 :func:`scraper.paywall.model.feature_of` (present/absent). The model is an L2-regularised
 logistic regression fitted by Newton's method (a few dozen features: no numerical library
 needed). The threshold is the highest-recall one whose false-positive rate on the development
-negatives stays under ``MAX_FPR``. The result is written to ``scraper/paywall/weights.json``.
+negative pages (each page once, however many copies of it the examples hold) stays under
+``MAX_FPR``. The result is written to ``scraper/paywall/weights.json``.
 
 ``--check`` fits nothing to ship: it prints leave-one-site-out figures on the real pages (each
 site's pages judged by a model fitted without that site) and the fitted weights, for
