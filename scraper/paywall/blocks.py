@@ -97,11 +97,16 @@ def _fraction(text: str, concepts: frozenset[str]) -> float | None:
     return round(1.0 - remaining, 4) if 0.0 < remaining < 1.0 else None
 
 
+def _button_or_label(words: int, concepts: frozenset[str]) -> bool:
+    """A line this short is a button ("See our plans") or a label, not a sentence."""
+    return words <= 3 or (words <= 5 and not concepts)
+
+
 def is_chrome_line(text: str, concepts: frozenset[str]) -> bool:
     """A short line of a wall box: a button ("S'abonner"), "Already a subscriber? Log in", a price."""
     words = count_words(text)
-    if words <= 3 or (words <= 5 and not concepts):
-        return True  # a button ("See our plans"), a label
+    if _button_or_label(words, concepts):
+        return True
     if words <= CHROME_MAX_WORDS and _COPYRIGHT.search(text):
         return True  # the page's copyright line, kept after the wall
     return words <= CHROME_MAX_WORDS and not concepts.isdisjoint(_ACCESS | {"offer", "free"}) \
@@ -329,8 +334,8 @@ def find_tail_part(text: str) -> Notice | None:
             continue
         words = count_words(line)
         found = m.concepts(line) if words <= PART_MAX_WORDS else frozenset()
-        if words <= 3 or (words <= 5 and not found):
-            continue  # a button or a label of the box
+        if _button_or_label(words, found):
+            continue  # of the box
         if words > PART_MAX_WORDS or not part_groups(found) or reads_as_notice(found):
             return None  # (a line that reads whole, refused by the notice walk, is a label)
         kept = "\n".join(lines[:index]).rstrip()

@@ -212,9 +212,8 @@ def _long_lines(text: str) -> set[str]:
     """The distinct lines of ``text`` of 12+ words (CJK-aware), spaces collapsed."""
     out = set()
     for line in text.split("\n"):
-        words = line.split()  # has_words(line, 12), the line split once
-        if len(words) >= 12 or (words and not line.isascii() and count_words(line) >= 12):
-            out.add(" ".join(words))
+        if has_words(line, 12):
+            out.add(" ".join(line.split()))
     return out
 
 
